@@ -1,0 +1,1 @@
+"""The harness subcommands: one module each, with ``configure(parser)`` and ``run(args)``."""

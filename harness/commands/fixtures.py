@@ -1,0 +1,9 @@
+"""harness fixtures (work in progress; replaced by its owner)."""
+
+
+def configure(parser):
+    pass
+
+
+def run(args):
+    return 0

@@ -1,0 +1,1 @@
+"""Where servers come from: an external URL, or a private instance started from local binaries."""

@@ -1,0 +1,1 @@
+"""What tests import: the connections, brokers and live app that the plugins prepared."""

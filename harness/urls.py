@@ -1,0 +1,49 @@
+"""Service URLs: parsing, and masking the password before anything is printed."""
+
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+MASK = "***"
+
+_DSN_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
+
+
+def mask(url):
+    """Return ``url`` with its password replaced by ``***``.
+
+    Works on URLs (``postgresql://u:secret@h/db``, ``amqp://guest:guest@h//``) and on libpq
+    key=value DSNs (``host=h password=secret``).
+    """
+    if not url:
+        return url
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), str(url))
+    return _DSN_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
+
+
+def mask_text(text, *secrets):
+    """Mask passwords in free text, such as a server's error message or a log tail."""
+    text = mask(text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def parts(url):
+    """Split a URL into (scheme, user, password, host, port, path); missing parts are None."""
+    split = urlsplit(url)
+    return (
+        split.scheme,
+        unquote(split.username) if split.username else None,
+        unquote(split.password) if split.password else None,
+        split.hostname,
+        split.port,
+        split.path,
+    )
+
+
+def with_path(url, path):
+    """Return ``url`` with its path replaced, e.g. to point at another database."""
+    split = urlsplit(url)
+    return urlunsplit((split.scheme, split.netloc, path, split.query, split.fragment))
