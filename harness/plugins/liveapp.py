@@ -1,10 +1,297 @@
-"""LiveApp plugin (work in progress; replaced by its owner)."""
+"""LiveApp: serve the Tornado app under test on a free loopback port while the tests run.
+
+The app comes from a factory (``package.module:make_app``, called with a ``harness.web.Services``
+holding the run's PostgreSQL and AMQP URLs) or from a YAML route map of ``[path, dotted.Handler]``
+pairs. It runs on its own loop in a thread of the nose process, or in a child process. The plugin
+waits until it answers HTTP before the first test that needs it, stops it cleanly afterwards, and
+adds the traceback of any exception a handler raised during a failing test, and the requests the
+app served meanwhile, to that test's output.
+Tests reach it through ``harness.testing.web`` (``fetch``, ``base_url``, ``LiveAppTestCase``).
+
+Options (each also settable in ``setup.cfg [nosetests]`` without the dashes, or by the
+environment variable in brackets):
+
+  --with-tornado                 enable (implied by --tornado-app or --tornado-routes)
+  --tornado-app=MODULE:FACTORY   the app factory                            [NOSE_TORNADO_APP]
+  --tornado-routes=FILE          or a YAML route map                        [NOSE_TORNADO_ROUTES]
+  --tornado-mode=thread|subprocess   where it runs (default thread)         [NOSE_TORNADO_MODE]
+  --tornado-scope=run|module|class   how long one app lives (default run)   [NOSE_TORNADO_SCOPE]
+  --tornado-timeout=SECONDS      how long to wait for the first answer (10) [NOSE_TORNADO_TIMEOUT]
+
+A test module, package or class may declare its own app; it then runs for that context's lifetime,
+whatever the scope::
+
+    tornado_app = "examples.bank.app:make_app"   # or tornado_routes = "routes.yaml" (relative
+    tornado_mode = "subprocess"                  # to the module's file); mode is optional
+
+Example::
+
+    nosetests --with-services --with-pg-fixtures --with-tornado \\
+        --tornado-app=examples.bank.app:make_app --tornado-scope=class suites/integration
+
+The app starts after the services (score 3000) and the fixtures (2000), so its factory sees the
+databases and brokers they prepared. A broken app is one error without a traceback, on the module
+or class that needed it; with ``--tornado-scope=run`` the run then stops, since no test can pass.
+"""
+
+import dataclasses
+import inspect
+import os
+import sys
+from pathlib import Path
 
 from nose.plugins import Plugin
 
+from harness.errors import ConfigError, HarnessError
+
+MODES = ("thread", "subprocess")
+SCOPES = ("run", "module", "class")
+RUN = "run"  # the owner key of the run-wide app
+MAX_REQUESTS = 20  # access lines shown with a failure: the last ones
+
 
 class LiveApp(Plugin):
-    """LiveApp."""
+    """Serve the Tornado app under test (--tornado-app or --tornado-routes) for the tests."""
 
     name = "tornado"
     score = 1500
+
+    def options(self, parser, env):
+        super().options(parser, env)
+        parser.add_option("--tornado-app", dest="tornado_app", metavar="MODULE:FACTORY",
+                          default=env.get("NOSE_TORNADO_APP"),
+                          help="Serve the Application this factory returns; it receives the "
+                               "run's service URLs. [NOSE_TORNADO_APP]")
+        parser.add_option("--tornado-routes", dest="tornado_routes", metavar="FILE",
+                          default=env.get("NOSE_TORNADO_ROUTES"),
+                          help="Serve the handlers of this YAML route map, a list of "
+                               "[path, dotted.Handler] pairs. [NOSE_TORNADO_ROUTES]")
+        parser.add_option("--tornado-mode", dest="tornado_mode", type="choice", choices=MODES,
+                          default=env.get("NOSE_TORNADO_MODE", "thread"),
+                          help="Run the app on a thread of this process or in a subprocess "
+                               "(default: %default). [NOSE_TORNADO_MODE]")
+        parser.add_option("--tornado-scope", dest="tornado_scope", type="choice", choices=SCOPES,
+                          default=env.get("NOSE_TORNADO_SCOPE", "run"),
+                          help="One app for the run, or a fresh one per module or per class "
+                               "(default: %default). [NOSE_TORNADO_SCOPE]")
+        parser.add_option("--tornado-timeout", dest="tornado_timeout", type="float",
+                          default=float(env.get("NOSE_TORNADO_TIMEOUT", 10)),
+                          help="Seconds to wait for the app's first HTTP answer "
+                               "(default: %default). [NOSE_TORNADO_TIMEOUT]")
+
+    def configure(self, options, conf):
+        super().configure(options, conf)
+        if options.tornado_app or options.tornado_routes:
+            self.enabled = True
+        if not self.enabled:
+            return
+        from harness import web
+
+        self.web = web
+        self.mode = options.tornado_mode
+        self.scope = options.tornado_scope
+        self.timeout = options.tornado_timeout
+        self.default = None
+        self.owners = []  # _Owner, outermost first
+        self.failed = set()  # (source, mode, services) that could not start
+        self.marks = {}  # id(app) -> app.mark() when the current test began
+        self.base_services = None
+        self.result = None
+        from harness.testing import web as testing
+
+        testing.managed = True  # LiveAppTestCase leaves declared apps to this plugin
+        if options.tornado_app and options.tornado_routes:
+            _refuse(ConfigError("--tornado-app and --tornado-routes are both set",
+                                fix="keep one: a factory, or a route map"))
+        if options.tornado_app or options.tornado_routes:
+            try:
+                self.default = web.AppSource.parse(options.tornado_app, options.tornado_routes,
+                                                   base_dir=os.getcwd())
+            except HarnessError as error:
+                _refuse(error)
+            if self.scope == RUN:
+                self.owners.append(_Owner(RUN, self.default, self.mode))
+
+    def prepareTestResult(self, result):
+        self.result = result
+
+    # -- lifetimes ---------------------------------------------------------------------------------
+    # startContext only notes which contexts own an app; the app starts at the first test that
+    # needs it, after the fixture plugins have prepared that test's database and broker, and
+    # restarts if the test's services differ (e.g. a fresh template clone per test).
+
+    def startContext(self, context):
+        if any(owner.key is context for owner in self.owners):
+            return  # nose may announce a context twice
+        declared = self._declared(context)
+        # Under class scope a module owns an app too, for its function tests (if any use it).
+        if declared is None and (self.scope != RUN and _is_plain_module(context) or
+                                 self.scope == "class" and inspect.isclass(context)):
+            declared = self._inherited(context)
+        if declared is not None:
+            self.owners.append(_Owner(context, *declared))
+
+    def beforeTest(self, test):
+        from harness.testing import web as testing
+
+        if self.owners:
+            owner = self.owners[-1]
+            services = self._services()
+            if owner.app is None or owner.app.services != services:
+                self._start(owner, services)
+        self.marks = {id(app): app.mark() for app in testing.active()}
+
+    def stopContext(self, context):
+        for owner in [owner for owner in self.owners if owner.key is context]:
+            self.owners.remove(owner)
+            self._stop(owner)
+
+    def finalize(self, result):
+        for owner in reversed(self.owners):
+            try:
+                self._stop(owner)
+            except HarnessError as error:
+                sys.stderr.write(f"{error.render()}\n")
+        self.owners = []
+
+    # -- errors ------------------------------------------------------------------------------------
+
+    def formatError(self, test, err):
+        ec, ev, tb = err
+        if isinstance(ec, type) and issubclass(ec, HarnessError):
+            return ec, ev, None  # a user's mistake: the message says it all
+        return self._attach(err)
+
+    def formatFailure(self, test, err):
+        return self._attach(err)
+
+    def _attach(self, err):
+        from harness.testing import web as testing
+
+        sections = []
+        for app in testing.active():
+            errors, requests = app.since(self.marks.get(id(app), (0, 0)))
+            if errors:
+                sections.append(_section(f"handler exceptions in {app.url} (tornado)",
+                                         [error.text for error in errors]))
+            if requests:
+                sections.append(_section(f"requests to {app.url} (tornado)",
+                                         requests[-MAX_REQUESTS:]))
+        if not sections:
+            return err
+        ec, ev, tb = err
+        return ec, "\n".join([str(ev), *sections]), tb
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _declared(self, context):
+        """(source, mode) that a module, package or class declares for itself, or None."""
+        if inspect.isclass(context):
+            attrs = {name: getattr(context, name, None) for name in
+                     ("tornado_app", "tornado_routes", "tornado_mode")}
+            # A class sees its module's attributes only through _inherited.
+            if not (attrs["tornado_app"] or attrs["tornado_routes"]):
+                return None
+            base_dir = Path(inspect.getfile(context)).parent
+        elif inspect.ismodule(context):
+            attrs = {name: vars(context).get(name) for name in
+                     ("tornado_app", "tornado_routes", "tornado_mode")}
+            if not (attrs["tornado_app"] or attrs["tornado_routes"]):
+                return None
+            base_dir = Path(getattr(context, "__file__", None) or ".").parent
+        else:
+            return None
+        if attrs["tornado_mode"] not in (None, *MODES):
+            raise ConfigError(f"{_name(context)}.tornado_mode is {attrs['tornado_mode']!r}",
+                              fix="use " + " or ".join(repr(mode) for mode in MODES))
+        source = self.web.AppSource.parse(attrs["tornado_app"], attrs["tornado_routes"],
+                                          base_dir=base_dir)
+        return source, attrs["tornado_mode"] or self.mode
+
+    def _inherited(self, context):
+        """The nearest declaration around ``context`` (its module, then packages), or the default."""
+        names = []
+        if inspect.isclass(context):
+            names.append(context.__module__)
+        elif inspect.ismodule(context):
+            names.append(context.__name__)
+        while names and "." in names[-1]:
+            names.append(names[-1].rpartition(".")[0])
+        for name in names:
+            module = sys.modules.get(name)
+            declared = self._declared(module) if module is not None else None
+            if declared is not None:
+                return declared
+        return (self.default, self.mode) if self.default else None
+
+    def _services(self):
+        """What the app factory receives for the coming test.
+
+        The database is the test's own when pg-fixtures prepared one (``harness.testing.pg``);
+        the AMQP names are those the amqp-fixtures declared, scoped for this run.
+        """
+        if self.base_services is None:
+            self.base_services = self.web.Services.from_config()
+        values = {}
+        pg = sys.modules.get("harness.testing.pg")
+        if pg is not None and pg.current is not None:
+            values["pg_url"] = pg.current.url
+        mq = sys.modules.get("harness.testing.amqp")
+        if mq is not None and mq.active():
+            names = {}
+            for loaded in mq.active():
+                names.update(loaded.exchanges)
+                names.update(loaded.queues)
+            values["names"] = names
+            values["amqp_url"] = mq.active()[-1].broker.url
+        return dataclasses.replace(self.base_services, **values)
+
+    def _start(self, owner, services):
+        from harness.testing import web as testing
+
+        self._stop(owner)
+        key = (owner.source, owner.mode, services)
+        if key in self.failed:
+            raise self.web.WebError(f"the app {owner.source.describe()} could not start "
+                                    "(the first error says why)")
+        try:
+            owner.app = self.web.MODES[owner.mode](owner.source, services,
+                                                   timeout=self.timeout).start()
+        except HarnessError as error:
+            self.failed.add(key)
+            if owner.key == RUN and self.result is not None:
+                self.result.shouldStop = True  # every test would fail the same way
+            raise error from None
+        testing.push(owner.key, owner.app)
+
+    def _stop(self, owner):
+        from harness.testing import web as testing
+
+        if owner.app is not None:
+            app, owner.app = owner.app, None
+            testing.pop(owner.key)
+            app.stop()
+
+
+class _Owner:
+    """A context (or the run) that has an app of its own, started when a test first needs it."""
+
+    def __init__(self, key, source, mode):
+        self.key = key
+        self.source = source
+        self.mode = mode
+        self.app = None
+
+
+def _is_plain_module(context):
+    return inspect.ismodule(context) and not hasattr(context, "__path__")
+
+
+def _name(context):
+    return getattr(context, "__qualname__", None) or getattr(context, "__name__", repr(context))
+
+
+def _refuse(error):
+    """Stop before the run starts: a bad option is the user's mistake, not a crash."""
+    sys.stderr.write(f"nosetests: {error.render()}\n")
+    sys.exit(2)

@@ -1,0 +1,1 @@
+"""Example services that the demo and the integration suites run under the harness."""

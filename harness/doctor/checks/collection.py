@@ -1,0 +1,114 @@
+"""A collection smoke test: ``nosetests --collect-only`` in the project, watched from inside.
+
+It runs in its own subprocess with a timeout (test modules are imported, and import-time code can
+hang or exit). It catches what a green CI run hides: zero tests collected, a module that raises
+``SystemExit`` or parses ``sys.argv`` while nose imports it, test files skipped because they are
+executable, and plugins the config asks for that are not active.
+"""
+
+import os
+
+from harness.doctor.checks import register
+from harness.doctor.findings import Finding, cap
+
+
+def _explained(ctx, *ids):
+    return any(f.id in ids or f.id.split(".")[0] in ids for f in ctx.found if f.is_problem)
+
+
+def check(ctx):
+    collect = ctx.collect
+    if collect is None:
+        return
+    if collect.get("timeout"):
+        tail = [line for line in (collect.get("stderr") or "").splitlines() if line.strip()]
+        yield Finding(
+            "collection.timeout", "error",
+            f"collection did not finish within {collect['timeout']:g} s: a test module blocks "
+            f"while nose imports it", evidence=tail[-3:],
+            fix="find the import-time call that waits (network, input(), a server) and move it "
+                "into a fixture")
+        return
+    error = collect.get("error")
+    frames = (error or {}).get("frames") or []
+    from_config = bool(frames) and frames[-1]["file"].endswith("config.py") and _explained(
+        ctx, "config")
+    if error and not from_config and not _explained(ctx, "compat", "ownership", "resolution"):
+        yield Finding(
+            "collection.crashed", "error",
+            f"nose crashes while collecting: {error['type']}: {error['message']}",
+            evidence=[f"{f['file']}:{f['line']}: {f['code']}" for f in frames[-3:]],
+            fix="see the last frame above", file=frames[-1]["file"] if frames else None,
+            line=frames[-1]["line"] if frames else None)
+    exit_ = collect.get("system_exit")
+    parsers = {(c["file"], c["line"]) for c in collect.get("argv_parsers") or []}
+    if exit_ and (exit_.get("file"), exit_.get("line")) in parsers:
+        exit_ = None  # an argv parser that rejected nose's arguments: reported below
+        code = collect.get("exit")
+        if exit_.get("in_optparse"):
+            if not _explained(ctx, "config"):
+                tail = [line for line in (collect.get("stderr") or "").splitlines() if line]
+                yield Finding(
+                    "collection.options-rejected", "error",
+                    "nose rejects its options before collecting: " + (tail[-1] if tail else ""),
+                    evidence=tail[-2:], fix="run 'harness run' for where the option comes from")
+        elif not exit_.get("inside_nose"):
+            yield Finding(
+                "collection.system-exit", "error",
+                f"{exit_['file']}:{exit_['line']} raises SystemExit({code!r}) while nose imports "
+                f"it: the run stops before any test"
+                + (" and exits 0, so CI is green" if code in (0, None) else ""),
+                evidence=[f"{exit_['file']}:{exit_['line']}: {exit_['code']}"],
+                fix="put that call under \"if __name__ == '__main__':\"",
+                file=exit_["file"], line=exit_["line"])
+    seen = set()
+    raised = collect.get("system_exit") or {}
+    for call in collect.get("argv_parsers") or []:
+        key = (call["file"], call["line"])
+        if key in seen:
+            continue
+        seen.add(key)
+        yield Finding(
+            "collection.argv-parsed", "error",
+            f"{call['file']}:{call['line']} parses sys.argv ({call['kind']}) while nose imports "
+            f"it: it sees nose's arguments, and rejects or misreads them"
+            + (f" (here it exits with {collect.get('exit')!r})"
+               if (call["file"], call["line"]) == (raised.get("file"), raised.get("line"))
+               else ""),
+            evidence=[f"{call['file']}:{call['line']}: {call['code']}"],
+            fix="move the parsing under \"if __name__ == '__main__':\", or pass it an explicit "
+                "argument list; 'harness run --argv-isolate' hides nose's arguments meanwhile",
+            file=call["file"], line=call["line"])
+    if collect.get("executables"):
+        files = collect["executables"]
+        yield Finding(
+            "collection.exe-skipped", "warning",
+            f"{len(files)} test file(s) are skipped because they are executable",
+            evidence=cap(files, 4),
+            fix="chmod -x " + " ".join(os.path.relpath(f, ctx.project) for f in files[:4])
+                + (" ..." if len(files) > 4 else "") + " (or run nosetests --exe)")
+    for item in collect.get("requested_inactive") or []:
+        yield Finding(
+            "collection.plugin-inactive", "error",
+            f"plugin {item['name']} is requested but not active: {item['reason']}",
+            evidence=[f"its enable option is set, but nose ran without {item['name']}"],
+            fix="see the plugins findings for why; fix or uninstall the plugin")
+    failures = collect.get("failures") or []
+    if failures:
+        yield Finding(
+            "collection.import-errors", "error",
+            f"{len(failures)} test module(s) fail to load, so their tests never run",
+            evidence=cap([f"{f['test']}: {f['error']}" for f in failures], 4),
+            fix="fix the import errors above (run 'nosetests -v' for the full tracebacks)")
+    ran = collect.get("ran")
+    if ran == 0 and not exit_ and not error:
+        yield Finding(
+            "collection.zero-tests", "warning",
+            f"nose collects no tests in {collect.get('working_dir') or ctx.project}",
+            evidence=[f"test names must match {collect.get('test_match')}",
+                      f"looked in {collect.get('working_dir')}"],
+            fix="check where= / -w, the test file names, and executable bits")
+
+
+register("collection", "a collect-only run finds tests and exits cleanly", check,
+         needs=("probe", "collect"))

@@ -1,0 +1,100 @@
+"""Where ``import nose`` really resolves.
+
+The installed distribution is not always what runs: a directory on PYTHONPATH, a ``.pth`` line
+(old eggs put themselves in front of site-packages that way), or a ``nose.py`` / ``nose/`` in the
+project can come first. The probe lists every sys.path entry holding a ``nose`` in import order,
+without importing it; the first one wins.
+"""
+
+import os
+
+from harness.doctor.checks import register
+from harness.doctor.checks.compat import FORK, pip
+from harness.doctor.findings import Finding
+
+
+def _owned_paths(owners):
+    return {os.path.normpath(os.path.join(d["location"], "nose")) for d in owners} | {
+        os.path.normpath(os.path.join(d["location"], "nose.py")) for d in owners}
+
+
+ORIGIN_FIX = {
+    "pythonpath": "remove {entry} from PYTHONPATH",
+    "pth": "delete line {line} of {file} (it puts {entry} on sys.path)",
+    "cwd": "rename or remove {path}",
+    "other": "remove {entry} from sys.path (or rename {path})",
+    "site": "remove {path}",
+    "stdlib": "remove {path} from the standard library directory",
+}
+
+
+def check(ctx):
+    resolve = ctx.facts.get("resolve")
+    if resolve is None:
+        return
+    owners = ctx.nose_owners()
+    owned = _owned_paths(owners)
+    candidates = resolve.get("candidates") or []
+    imported = (ctx.facts.get("nose") or {}).get("import") or {}
+    if candidates and os.path.normpath(candidates[0]["path"]) not in owned:
+        winner = candidates[0]
+        where = winner.get("origin_detail") or ""
+        file, _, line = where.rpartition(":") if winner["origin"] == "pth" else ("", "", "")
+        evidence = [f"first on sys.path: {winner['path']} (from {winner['origin']}"
+                    + (f": {where})" if where else ")")]
+        if imported.get("version"):
+            evidence.append(f"'import nose' gives version {imported['version']}")
+        for other in candidates[1:]:
+            if os.path.normpath(other["path"]) in owned:
+                evidence.append(f"the installed one, {other['path']}, comes later and is hidden")
+        if owners:
+            title = (f"'import nose' loads {winner['path']}, not the installed "
+                     f"{owners[0]['name']} {owners[0]['version']}")
+        else:
+            title = f"'import nose' loads {winner['path']}, which no installed distribution owns"
+        fix = ORIGIN_FIX.get(winner["origin"], ORIGIN_FIX["other"]).format(
+            entry=winner["entry"], path=winner["path"], file=file, line=line)
+        yield Finding("resolution.shadowed", "error", title, evidence=evidence, fix=fix,
+                      file=file or winner["path"], line=int(line) if line.isdigit() else None)
+    local = resolve.get("project_candidate")
+    if local and (not candidates or os.path.normpath(local) != os.path.normpath(
+            candidates[0]["path"])):
+        yield Finding(
+            "resolution.local-nose", "error",
+            f"{local} in the project shadows nose for 'python -m nose', 'setup.py nosetests' "
+            f"and anything run from {ctx.project}",
+            evidence=[f"{ctx.project} is first on sys.path when Python runs from there"],
+            fix=f"rename {local} (and delete its __pycache__)", file=local)
+    if not candidates and resolve.get("namespace_dirs") and not any(
+            d.get("record_missing") for d in owners):
+        dirs = resolve["namespace_dirs"]
+        yield Finding(
+            "resolution.leftover-dir", "error",
+            f"'import nose' finds only {dirs[0]}, a directory without __init__.py (left by an "
+            f"uninstall)", evidence=[f"leftover: {d}" for d in dirs],
+            fix=f"rm -rf {dirs[0]} && {pip(ctx)} install {FORK}")
+    if not candidates and not resolve.get("namespace_dirs"):
+        yield Finding(
+            "resolution.not-installed", "error", f"nose is not installed for {ctx.python}",
+            evidence=["no sys.path entry holds a nose package or module"],
+            fix=f"{pip(ctx)} install {FORK}")
+        return
+    yield from _unexplained(ctx, imported)
+
+
+def _unexplained(ctx, imported):
+    """A failing 'import nose' that no earlier finding for this target explains."""
+    nose = ctx.facts.get("nose") or {}
+    error = imported.get("error") or nose.get("load_error")
+    if not error or any(f.severity == "error" for f in ctx.found):
+        return
+    frames = error.get("frames") or []
+    yield Finding(
+        "resolution.import-fails", "error",
+        f"'import nose' fails: {error.get('type')}: {error.get('message')}",
+        evidence=[f"{f['file']}:{f['line']}: {f['code']}" for f in frames[-3:]],
+        fix=f"{pip(ctx)} install --force-reinstall {FORK}",
+        file=frames[-1]["file"] if frames else None, line=frames[-1]["line"] if frames else None)
+
+
+register("resolution", "'import nose' resolves to the installed distribution", check)

@@ -1,0 +1,545 @@
+"""Why nose rejected an option, or a directory, and where the bad value came from.
+
+nose's messages name the symptom: ``no such option: -x``, ``ambiguous option: --cov``, a
+``ValueError`` traceback for ``-w /missing``, ``Error reading config file 'setup.cfg'``. This module
+turns such a failure into findings that name the cause:
+
+* an option unknown to this install, a typo (with the closest options), an abbreviation that a
+  plugin made ambiguous, an option whose plugin failed to load, was disabled by nose (and why), or
+  is installed for another interpreter;
+* an option or value injected by a config file (file and line) or a ``NOSE_*`` variable;
+* ``-w`` problems: a missing directory, a file, several ``-w``;
+* an error that came from a parser other than nose's, found by the argv guard (``harness.argv``).
+
+Facts about the target install come from the doctor's probe (``harness.doctor.target``): the
+options of the real parser with their owners, the plugins and why some are disabled, the entry
+points that failed to load, the config chain. Nothing here imports nose.
+"""
+
+import difflib
+import glob
+import optparse
+import os
+import re
+import shlex
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from harness import argv as argv_guard
+from harness import inifile
+
+NOSE_ERROR = re.compile(r"^(?P<prog>\S+): error: (?P<message>.+)$")
+WHERE_ERROR = re.compile(r"Working directory '(?P<path>.*)' not found, or not a directory")
+CONFIG_ERROR = re.compile(r"Error reading config file '(?P<file>[^']*)': (?P<rest>.*)$")
+
+
+@dataclass
+class Finding:
+    """One explained cause. ``cause`` is a stable key for JSON consumers (see docs)."""
+
+    cause: str
+    message: str
+    file: str = None
+    line: int = None
+    fix: str = None
+    detail: str = None
+    origin: str = "nose"  # nose | foreign | config | env | collection
+
+    @property
+    def where(self):
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+    def render(self):
+        head = f"{self.where}: {self.message}" if self.where else self.message
+        lines = [head]
+        if self.detail:
+            lines.extend("  " + line for line in self.detail.rstrip().splitlines())
+        if self.fix:
+            lines.append(f"  fix: {self.fix}")
+        return "\n".join(lines)
+
+    def to_json(self):
+        return asdict(self)
+
+
+def parse_error(stderr_text):
+    """``(prog, message)`` of the last ``PROG: error: MESSAGE`` line, or None."""
+    for line in reversed(stderr_text.splitlines()):
+        match = NOSE_ERROR.match(line.strip())
+        if match:
+            return match.group("prog"), match.group("message")
+    return None
+
+
+# ----------------------------------------------------------------------------- the install
+
+class Install:
+    """What the target's nose parser knows, from the probe's ``nose`` and ``config`` facts."""
+
+    def __init__(self, facts, python=None):
+        self.nose = facts.get("nose") or {}
+        self.config = facts.get("config") or {}
+        self.interp = facts.get("interp") or {}
+        self.python = python or self.interp.get("executable")
+        self.options = self.nose.get("options", [])
+        self.strings = [s for option in self.options for s in option["opts"]]
+
+    @property
+    def version(self):
+        return (self.nose.get("import") or {}).get("version")
+
+    def owner(self, opt):
+        for option in self.options:
+            if opt in option["opts"]:
+                return option.get("owner")
+        return None
+
+    def option(self, opt):
+        for option in self.options:
+            if opt in option["opts"]:
+                return option
+        return None
+
+    def parser(self):
+        """An optparse parser with the target's options, for parsing in this process."""
+        parser = _Parser(prog="nosetests", add_help_option=False, conflict_handler="resolve")
+        for option in self.options:
+            action = option["action"]
+            kwargs = {"dest": option["dest"] or option["opts"][-1].lstrip("-").replace("-", "_")}
+            if action in ("help", "version") or (action == "callback" and not option["nargs"]):
+                kwargs["action"] = "store_true"
+            elif action == "callback":
+                kwargs.update(action="store", nargs=option["nargs"])
+            elif action in ("store_const", "append_const"):
+                kwargs.update(action=action, const=None)
+            else:
+                kwargs["action"] = action
+                if action in optparse.Option.TYPED_ACTIONS:
+                    kwargs["type"] = option["type"] or "string"
+                    if option["nargs"]:
+                        kwargs["nargs"] = option["nargs"]
+                    if option["type"] == "choice":
+                        kwargs["choices"] = option["choices"] or []
+            try:
+                parser.add_option(*option["opts"], **kwargs)
+            except (optparse.OptionError, TypeError):
+                continue  # a form optparse cannot rebuild from facts; it cannot be diagnosed
+        return parser
+
+    def accepts(self, argv):
+        """None when nose's parser takes ``argv``, else optparse's error message."""
+        try:
+            self.parser().parse_args(list(argv))
+        except _Rejected as exc:
+            return str(exc)
+        return None
+
+    def plugin_of(self, opt):
+        """A loaded plugin (fact dict) that registers ``opt`` on a parser of its own."""
+        for plugin in self.nose.get("plugins", []):
+            if opt in plugin.get("options", []):
+                return plugin
+        return None
+
+    def failed_entry_point(self, opt):
+        """An entry point that failed to load and, by its name, would provide ``opt``."""
+        for ep in self.nose.get("entry_points", []):
+            if not ep.get("ok") and _names_plugin(opt, ep["name"]):
+                return ep
+        return None
+
+
+class _Rejected(Exception):
+    pass
+
+
+class _Parser(optparse.OptionParser):
+    def error(self, msg):
+        raise _Rejected(msg)
+
+    def exit(self, status=0, msg=None):
+        raise _Rejected(msg or f"exit {status}")
+
+
+def _names_plugin(opt, plugin_name):
+    name = opt.split("=", 1)[0].lstrip("-")
+    plugin = plugin_name.lower()
+    return name == f"with-{plugin}" or name.startswith(plugin + "-")
+
+
+# --------------------------------------------------------------------- other interpreters
+
+def other_plugin_installs(exclude_prefixes=()):
+    """nose plugins declared by distributions of OTHER interpreters on this machine.
+
+    Returns ``[(python_dir, dist, entry_point_name, module_file)]``, read from ``entry_points.txt``
+    files without running those interpreters.
+    """
+    roots = set()
+    home = Path.home()
+    patterns = [
+        str(home / ".pyenv/versions/*/lib/python3*/site-packages"),
+        str(home / ".local/lib/python3*/site-packages"),
+        "/usr/lib/python3*/site-packages", "/usr/lib/python3/dist-packages",
+        "/usr/local/lib/python3*/site-packages", "/usr/local/lib/python3*/dist-packages",
+        ".venv/lib/python3*/site-packages", "venv/lib/python3*/site-packages",
+        ".tox/*/lib/python3*/site-packages",
+    ]
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if entry:
+            patterns.append(os.path.join(entry, "..", "lib", "python3*", "site-packages"))
+    for pattern in patterns:
+        roots.update(os.path.realpath(p) for p in glob.glob(pattern))
+    excluded = tuple(os.path.realpath(p) for p in exclude_prefixes if p)
+    found = []
+    for root in sorted(roots):
+        if excluded and root.startswith(excluded):
+            continue
+        for eps in glob.glob(os.path.join(root, "*.dist-info", "entry_points.txt")):
+            dist = _dist_name(os.path.dirname(eps))
+            for entry in inifile.read(eps):
+                if entry.section in ("nose.plugins.0.10", "nose.plugins"):
+                    module = entry.value.split(":")[0].strip()
+                    found.append((root, dist, entry.key,
+                                  os.path.join(root, *module.split(".")) + ".py"))
+    return found
+
+
+def _dist_name(dist_info):
+    try:
+        with open(os.path.join(dist_info, "METADATA"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("Name:"):
+                    return line.split(":", 1)[1].strip()
+                if not line.strip():
+                    break
+    except OSError:
+        pass
+    return os.path.basename(dist_info).rsplit("-", 1)[0]
+
+
+def _provided_elsewhere(opt, install):
+    exclude = list(install.interp.get("site_dirs", [])) + [install.interp.get("prefix")]
+    bare = opt.split("=", 1)[0]
+    for root, dist, name, module_file in other_plugin_installs(exclude):
+        hit = _names_plugin(bare, name)
+        if not hit:
+            try:
+                hit = f'"{bare}"' in Path(module_file).read_text(errors="replace") or \
+                    f"'{bare}'" in Path(module_file).read_text(errors="replace")
+            except OSError:
+                hit = False
+        if hit:
+            return root, dist, name
+    return None
+
+
+# ------------------------------------------------------------------------ explanations
+
+def explain_unknown(opt, install, *, source=None):
+    """Why nose's parser does not know ``opt``; ``source`` is a Finding-like origin override."""
+    bare = opt.split("=", 1)[0]
+    where = {} if source is None else source
+    plugin = install.plugin_of(bare)
+    if plugin and plugin.get("disabled_reason"):
+        return Finding("plugin-disabled",
+                       f"{bare} belongs to plugin {plugin['name']} ({plugin['module']}), which nose "
+                       f"disabled: {plugin['disabled_reason']}",
+                       fix="uninstall one of the two plugins that register the same option, or "
+                           "ask the plugin's authors to rename it", **where)
+    failed = install.failed_entry_point(bare)
+    if failed:
+        error = failed.get("error") or {}
+        why = f"{error.get('type')}: {error.get('message')}" if error else "it failed to load"
+        missing = error.get("missing_module")
+        return Finding("plugin-failed",
+                       f"{bare} belongs to plugin {failed['name']} ({failed['value']}, from "
+                       f"{failed['dist']} {failed.get('dist_version') or ''}".rstrip() +
+                       f"), which failed to load: {why}",
+                       fix=(f"install the missing module {missing!r} into {install.python}"
+                            if missing else f"fix the import of {failed['value']}"), **where)
+    elsewhere = _provided_elsewhere(bare, install)
+    if elsewhere:
+        root, dist, name = elsewhere
+        return Finding("plugin-other-python",
+                       f"{bare} belongs to plugin {name} from {dist}, installed for another "
+                       f"interpreter ({root}), not for {install.python}",
+                       fix=f"{install.python} -m pip install {dist}", **where)
+    close = difflib.get_close_matches(bare, install.strings, n=3, cutoff=0.6)
+    if close:
+        return Finding("typo", f"{bare} is not an option of nose; did you mean "
+                               f"{' or '.join(close)}?",
+                       fix=f"use {close[0]}", **where)
+    version = f" {install.version}" if install.version else ""
+    return Finding("unknown-option",
+                   f"{bare} is not an option of nose{version} with the plugins installed for "
+                   f"{install.python}",
+                   fix="see `nosetests --help` for the options this install has", **where)
+
+
+def explain_ambiguous(message, install):
+    match = re.match(r"ambiguous option: (\S+) \((.*)\?\)", message)
+    if not match:
+        return None
+    typed, candidates = match.group(1), [c.strip() for c in match.group(2).split(",")]
+    owners = []
+    for candidate in candidates:
+        owner = install.owner(candidate) or "?"
+        owners.append(f"{candidate} ({'nose' if owner == 'nose' else 'plugin ' + owner})")
+    from_plugins = sorted({install.owner(c) for c in candidates} - {"nose", None})
+    became = (f"; plugin {', '.join(from_plugins)} added options with the same prefix"
+              if from_plugins else "")
+    return Finding("ambiguous-option",
+                   f"{typed} is an abbreviation that matches {len(candidates)} options{became}",
+                   detail="matches: " + ", ".join(owners),
+                   fix=f"spell the option out in full, e.g. {candidates[0]}")
+
+
+def explain_config(message, install, project="."):
+    """nose's ``Error reading config file 'F': ...`` with the line that set the value."""
+    match = CONFIG_ERROR.match(message)
+    if not match:
+        return None
+    path, rest = match.group("file"), match.group("rest")
+    full = path if os.path.isabs(path) else os.path.join(project, path)
+    unknown = re.match(r"no such option '(.+)'$", rest)
+    bad = re.match(r"option '(.+?)': (.*)$", rest)
+    name = unknown.group(1) if unknown else bad.group(1) if bad else None
+    entry = inifile.section(full, "nosetests").get(name) if name else None
+    where = {"file": path, "line": entry.line if entry else None, "origin": "config"}
+    if unknown:
+        finding = explain_unknown("--" + name, install, source=where)
+        finding.message = f"[nosetests] {name} = {entry.value if entry else '...'}: " + \
+            finding.message.replace(f"--{name} is not an option", f"{name} is not an option")
+        finding.cause = "config-" + finding.cause
+        if finding.fix and finding.cause == "config-typo":
+            finding.fix = "rename the key to " + finding.fix.replace("use --", "")
+        return finding
+    if bad:
+        return Finding("config-bad-value", f"[nosetests] {name}: {bad.group(2)}",
+                       fix=f"correct the value of {name}, or remove the line", **where)
+    return Finding("config-unreadable", f"nose cannot read {path}: {rest}",
+                   fix="fix the syntax of the file", **where)
+
+
+def explain_option_error(message, argv, install, project="."):
+    """A finding for an optparse error that nose's own parser printed."""
+    config = explain_config(message, install, project)
+    if config:
+        return config
+    if message.startswith("ambiguous option"):
+        return explain_ambiguous(message, install)
+    match = re.match(r"no such option: (\S+)$", message)
+    if match:
+        return explain_unknown(match.group(1), install)
+    match = re.match(r"(\S+) option requires (\d+) arguments?", message)
+    if match:
+        return Finding("missing-value", f"{match.group(1)} needs a value and none follows it",
+                       fix=f"give a value: {match.group(1)} VALUE")
+    match = re.match(r"option (\S+): (.*)$", message)
+    if match:
+        owner = install.owner(match.group(1))
+        by = f" (an option of plugin {owner})" if owner and owner != "nose" else ""
+        return Finding("bad-value", f"{match.group(1)}{by}: {match.group(2)}",
+                       fix=f"see `nosetests --help` for what {match.group(1)} takes")
+    return Finding("rejected", f"nose rejected its command line: {message}")
+
+
+def explain_foreign(exit_event, parse_events, message=None):
+    """A finding for a SystemExit that a test module raised during collection."""
+    parses = [e for e in parse_events if e.kind == "parse" and e.file == exit_event.file] or \
+        [e for e in parse_events if e.kind == "parse"]
+    said = f" ({message})" if message else ""
+    if exit_event.api in argv_guard.PARSER_APIS - {"unittest.main()", "setup()"}:
+        text = (f"not nose's error{said}: {exit_event.api}, called by the test code, parsed "
+                f"nose's command line while nose imported {argv_guard._short(exit_event.module)}")
+        cause = "foreign-parser"
+    else:
+        text = (f"{exit_event.api} raised SystemExit({exit_event.exit_code!r}) while nose "
+                f"imported {argv_guard._short(exit_event.module)}{said}")
+        cause = "foreign-exit"
+    detail = []
+    if exit_event.code:
+        detail.append(exit_event.code)
+    for event in parses:
+        if (event.file, event.line) != (exit_event.file, exit_event.line):
+            detail.append(f"{event.api} read sys.argv at {argv_guard._short(event.file)}:"
+                          f"{event.line}: {event.code}")
+    return Finding(cause, text, file=argv_guard._short(exit_event.file), line=exit_event.line,
+                   detail="\n".join(detail) or None, fix=argv_guard.fix_for(exit_event.api, exit_event.isolated),
+                   origin="foreign")
+
+
+# ------------------------------------------------------------------------------------ -w
+
+def where_values(argv):
+    """The values of ``-w``/``--where`` on a nose command line, in order."""
+    values = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        if arg in ("-w", "--where") or (arg.startswith("--wh") and "--where".startswith(arg)):
+            if i + 1 < len(args):
+                values.append(args[i + 1])
+            i += 2
+            continue
+        if arg.startswith("--where="):
+            values.append(arg.split("=", 1)[1])
+        elif arg.startswith("-w") and not arg.startswith("--"):
+            values.append(arg[2:])
+        i += 1
+    return values
+
+
+def where_source(path, argv, environ, project="."):
+    """(origin, file, line) for where a ``where`` value came from."""
+    if path in where_values(argv):
+        return "nose", None, None
+    if environ.get("NOSE_WHERE") == path:
+        return "env", "NOSE_WHERE", None
+    for cfg in ("setup.cfg", os.path.expanduser("~/.noserc"), os.path.expanduser("~/nose.cfg")):
+        full = cfg if os.path.isabs(cfg) else os.path.join(project, cfg)
+        entry = inifile.section(full, "nosetests").get("where")
+        if entry is not None and path in entry.value.split():
+            return "config", cfg, entry.line
+    return "nose", None, None
+
+
+def explain_where(path, argv, environ, project="."):
+    origin, file, line = where_source(path, argv, environ, project)
+    full = path if os.path.isabs(path) else os.path.join(project, path)
+    given = {"env": "NOSE_WHERE=" + path, "config": f"where = {path}"}.get(origin, f"-w {path}")
+    if os.path.isfile(full):
+        finding = Finding("where-is-file", f"{given}: {path} is a file, not a directory",
+                          fix=f"name the file without -w: nosetests {shlex.quote(path)}")
+    else:
+        relative = "" if os.path.isabs(path) else f" (relative to {os.path.abspath(project)})"
+        finding = Finding("where-missing", f"{given}: no directory {path}{relative}",
+                          fix="give an existing directory, or leave -w out to use the current one")
+    if origin == "env":
+        finding.message = f"environment variable {finding.message}"
+    finding.origin, finding.file, finding.line = origin, file, line
+    return finding
+
+
+def explain_several_where(argv):
+    values = where_values(argv)
+    if len(values) < 2:
+        return None
+    rest = " ".join(shlex.quote(v) for v in values[1:])
+    return Finding("where-several",
+                   f"-w given {len(values)} times ({', '.join(values)}): nose works in "
+                   f"{values[0]} and treats the others as test names (deprecated)",
+                   fix=f"keep one -w and name the others as tests: nosetests -w "
+                       f"{shlex.quote(values[0])} {rest}")
+
+
+def env_findings(install):
+    """Findings for NOSE_* variables the probe found invalid (nose crashes on some of them)."""
+    out = []
+    for entry in install.config.get("env", []):
+        if entry.get("status") == "invalid":
+            feeds = ", ".join(entry.get("options") or []) or "a nose setting"
+            out.append(Finding("env-bad-value",
+                               f"environment variable {entry['name']}={entry['value']!r} "
+                               f"(feeds {feeds}): {entry.get('message')}",
+                               file=entry["name"], origin="env",
+                               fix=f"correct or unset {entry['name']}"))
+    return out
+
+
+def config_findings(install):
+    """Findings for config-file values that nose's parser refuses, with file and line."""
+    out = []
+    for cfg in install.config.get("files", []):
+        lines = inifile.section(cfg["path"], "nosetests")
+        for value in cfg.get("values", []):
+            if value.get("status") not in ("unknown", "invalid"):
+                continue
+            entry = lines.get(value["name"])
+            where = {"file": cfg["path"], "line": entry.line if entry else None,
+                     "origin": "config"}
+            if value["status"] == "unknown":
+                finding = explain_unknown("--" + value["name"], install, source=where)
+                finding.cause = "config-" + finding.cause
+                finding.message = f"[nosetests] {value['name']}: " + finding.message
+            else:
+                finding = Finding("config-bad-value",
+                                  f"[nosetests] {value['name']} = {value['value']}: "
+                                  f"{value.get('message')}",
+                                  fix=f"correct the value of {value['name']}", **where)
+            out.append(finding)
+    return out
+
+
+# ------------------------------------------------------------------------- a whole run
+
+def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader, environ,
+                 project=".", guard=True):
+    """Findings for one nose run, and whether it must fail although nose exited 0.
+
+    ``stderr`` is what nose printed there (its tail is enough), ``armed``/``events`` what the
+    argv guard recorded (``harness.argv.read_events``), ``held`` the text of a final traceback
+    that the caller held back, ``install_loader`` a callable returning an ``Install`` (called
+    only when nose's own parser has to be consulted: it costs a probe). Returns
+    ``(findings, failed_empty)``.
+    """
+    findings = []
+    exits = [e for e in events if e.kind == "exit"]
+    parses = [e for e in events if e.kind in ("parse", "read")]
+    error = parse_error(stderr)
+    message = error[1] if error else None
+    several = explain_several_where(argv)
+    if several:
+        findings.append(several)
+    if exits:
+        findings.extend(explain_foreign(e, parses, message if e.exit_code == 2 else None)
+                        for e in exits)
+        if exit_code == 0:
+            first = exits[0]
+            findings.append(Finding(
+                "green-but-empty",
+                f"the run looks green, but {argv_guard._short(first.module)} raised SystemExit"
+                f"({first.exit_code!r}) during collection: the tests after it never ran; "
+                f"failing the run (exit code 1)",
+                fix=argv_guard.fix_for(first.api), origin="collection"))
+            return findings, True
+        return findings, False
+    where = WHERE_ERROR.search(held or "")
+    if where:
+        findings.append(explain_where(where.group("path"), argv, environ, project))
+        return findings, False
+    if message is None and not held:
+        return findings, False
+    if armed is not None and message is not None:
+        # nose parsed its command line (the guard saw collection start), so the error is not
+        # nose's: something the tests ran parsed sys.argv outside an import.
+        located = [e for e in parses if e.kind == "parse"]
+        detail = "\n".join(f"{e.api} read sys.argv at {argv_guard._short(e.file)}:{e.line}"
+                           for e in located) or None
+        findings.append(Finding("foreign-unlocated",
+                                f"nose accepted its command line; the error ({message}) came "
+                                f"from code that the tests ran", detail=detail,
+                                fix=argv_guard.fix_for("optparse"), origin="foreign"))
+        return findings, False
+    install = install_loader()
+    if held:
+        found = env_findings(install) + config_findings(install)
+        findings.extend(found)
+        return findings, False
+    if not message.startswith("Error reading config file") and install.accepts(argv) is None:
+        findings.append(Finding(
+            "foreign-unlocated",
+            f"nose's parser accepts these arguments, so the error ({message}) came from another "
+            f"parser: a module imported during collection that parses sys.argv",
+            fix=("run with the argv guard (drop --no-guard) to get its file and line" if not guard
+                 else "see the argv-guard lines above for its file and line"),
+            origin="foreign"))
+        return findings, False
+    findings.append(explain_option_error(message, argv, install, project))
+    return findings, False

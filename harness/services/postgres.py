@@ -1,0 +1,224 @@
+"""A private PostgreSQL cluster: cached initdb, pg_ctl, a free loopback port, fsync off.
+
+``start_private()`` returns a ``state.Record`` for a running cluster that nobody else uses:
+
+1. binaries from ``binaries.find_postgres()`` (no version hard-coded);
+2. the data directory: a copy of a cached initdb template when there is one (a copy takes tens of
+   milliseconds where initdb takes about a second), otherwise initdb, whose result then becomes the
+   template. The cache lives in ``$HARNESS_CACHE_DIR`` or ``~/.cache/nose-harness/`` under a key
+   made of the binaries' directory, the server version, the account and the initdb options, so an
+   upgrade or another account never reuses a stale template;
+3. ``harness.conf``, included from ``postgresql.conf``: ``listen_addresses = '127.0.0.1'``, a free
+   port, no Unix socket, ``fsync``/``synchronous_commit``/``full_page_writes`` off (the data is
+   thrown away; durability only costs time);
+4. ``pg_ctl start`` without ``-w``, then the harness watches ``postmaster.pid`` for "ready" every
+   few milliseconds (``pg_ctl -w`` polls ten times a second) and the log for FATAL/PANIC, so that a
+   failure is reported at once with the tail of the log. A port taken in the meantime is retried.
+
+Under root, initdb and the server run as ``process.server_user()`` (an unprivileged account,
+created if missing) and the instance directory is handed to it.
+
+Clients connect as the superuser ``postgres`` with trust authentication on 127.0.0.1:
+``postgresql://postgres@127.0.0.1:PORT/postgres``. Stopping is an immediate shutdown (SIGQUIT):
+the cluster is disposable and its directory is deleted.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+from harness.errors import ServiceError
+from harness.services import binaries, ports, process, state
+from harness.services.progress import Progress
+
+SUPERUSER = "postgres"
+INITDB_OPTIONS = ("-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "-N")
+START_TIMEOUT = 60.0
+PORT_ATTEMPTS = 3
+
+SETTINGS = """\
+# written by nose-harness for a private, disposable cluster
+listen_addresses = '127.0.0.1'
+port = {port}
+unix_socket_directories = ''
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+"""
+
+
+def cache_dir(environ=None):
+    """Where initdb templates are kept across runs."""
+    environ = os.environ if environ is None else environ
+    if environ.get("HARNESS_CACHE_DIR"):
+        return environ["HARNESS_CACHE_DIR"]
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "nose-harness")
+
+
+def template_path(pg, user, cache):
+    key = "\0".join((pg.bindir, pg.version, user.name, *INITDB_OPTIONS))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    return os.path.join(cache, "postgres", f"{pg.version}-{digest}")
+
+
+def start_private(owner="run", progress=None, environ=None, pg=None, cache=None, use_cache=True):
+    """Start a private cluster; returns its ``state.Record`` (not yet saved in any state file)."""
+    progress = progress or Progress()
+    environ = os.environ if environ is None else environ
+    with progress.step("postgres", "find initdb, pg_ctl, postgres"):
+        pg = pg or binaries.find_postgres(environ)
+        user = process.server_user(environ)
+    cache = cache or cache_dir(environ)
+    template = template_path(pg, user, cache)
+    root = state.make_root("postgres")
+    data = os.path.join(root, "data")
+    try:
+        user.chown_tree(root)
+        if use_cache and os.path.isdir(template):
+            with progress.step("postgres", "copy cached initdb template"):
+                copy_tree(template, data)
+                user.chown_tree(data)
+        else:
+            with progress.step("postgres", f"initdb (PostgreSQL {pg.version}, no cache yet)"):
+                _initdb(pg, user, data, root)
+            if use_cache:
+                with progress.step("postgres", "save initdb result as cached template"):
+                    _save_template(data, template)
+        record = None
+        for attempt in range(PORT_ATTEMPTS):
+            port = ports.free_ports(1)[0]
+            with open(os.path.join(data, "harness.conf"), "w", encoding="utf-8") as handle:
+                handle.write(SETTINGS.format(port=port))
+            with progress.step("postgres", f"pg_ctl start on 127.0.0.1:{port} until ready"):
+                record = _start(pg, user, root, data, port, owner,
+                                last_attempt=attempt == PORT_ATTEMPTS - 1)
+            if record:
+                return record
+    except BaseException:
+        state.remove_root(root)
+        raise
+    raise AssertionError("unreachable: the last attempt raises")
+
+
+def _initdb(pg, user, data, root):
+    log = os.path.join(root, "initdb.log")
+    with open(log, "wb") as out:
+        result = subprocess.run([pg.tool("initdb"), "-D", data, *INITDB_OPTIONS],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=root,
+                                env=_server_env(root), **user.popen_kwargs())
+    if result.returncode != 0:
+        raise ServiceError(f"initdb failed (exit status {result.returncode}) as user {user.name}",
+                           detail=process.tail([log]),
+                           fix="read the log above; a full disk or a broken PostgreSQL install "
+                               "are the usual causes")
+    with open(os.path.join(data, "postgresql.conf"), "a", encoding="utf-8") as conf:
+        conf.write("\ninclude_if_exists = 'harness.conf'\n")
+
+
+def _save_template(data, template):
+    """Publish a copy of ``data`` as the template, atomically; a concurrent publisher may win."""
+    parent = os.path.dirname(template)
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".staging-", dir=parent)
+    try:
+        copy_tree(data, os.path.join(staging, "data"))
+        os.rename(os.path.join(staging, "data"), template)
+    except OSError:
+        pass  # another run published the same template first: ours is not needed
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def copy_tree(source, target):
+    """Copy a data directory; GNU ``cp -a`` (reflinks where the filesystem has them) is faster
+    than copying file by file in Python."""
+    cp = shutil.which("cp")
+    if cp and sys.platform.startswith("linux"):
+        done = subprocess.run([cp, "-a", "--reflink=auto", source, target], capture_output=True)
+        if done.returncode == 0:
+            return
+        shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=True)
+
+
+def _server_env(root):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    env.update(HOME=root, LC_ALL="C")
+    return env
+
+
+def _start(pg, user, root, data, port, owner, last_attempt):
+    log = os.path.join(root, "postgres.log")
+    if os.path.exists(log):
+        os.unlink(log)  # pg_ctl appends: a failed attempt's FATAL must not fail the retry
+    started = time.time()
+    result = subprocess.run([pg.tool("pg_ctl"), "start", "-D", data, "-l", log, "-W", "-s"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=root, env=_server_env(root),
+                            **user.popen_kwargs())
+    if result.returncode != 0:
+        raise ServiceError("pg_ctl could not start the private PostgreSQL",
+                           detail=result.stdout.decode(errors="replace").strip() + "\n"
+                                  + process.tail([log]))
+    pid = _wait_ready(data, log, port, last_attempt)
+    if pid is None:
+        return None
+    return state.Record(
+        kind="postgres", id=f"postgres-{uuid.uuid4().hex[:8]}",
+        url=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres",
+        owner=owner, port=port, ports={"postgres": port},
+        procs=[state.Proc("postgres", pid, marker=data, stop_signal="SIGQUIT")],
+        root=root, logs=[log], os_user=user.name, version=f"PostgreSQL {pg.version}",
+        started_at=started, **(state.owner_fields() if owner == "run" else {}))
+
+
+def _wait_ready(data, log, port, last_attempt):
+    """The postmaster's pid once it is ready; None when the port was taken (retry)."""
+    pidfile = os.path.join(data, "postmaster.pid")
+    deadline = time.monotonic() + START_TIMEOUT
+    delay = 0.002
+    pid = None
+    while time.monotonic() < deadline:
+        lines = _read_lines(pidfile)
+        if lines and lines[0].strip().isdigit():
+            pid = int(lines[0])
+            if len(lines) >= 8 and lines[7].strip() == "ready":
+                return pid
+        failure = _fatal_in(log)
+        if failure or (pid and not process.alive(pid)):
+            if pid:
+                process.wait_gone(pid, 5.0)
+            if "could not bind" in (failure or "") or "in use" in (failure or ""):
+                if not last_attempt:
+                    return None
+            raise ServiceError(f"the private PostgreSQL failed to start on port {port}",
+                               detail=process.tail([log]),
+                               fix="read the log above; the full log was deleted with the "
+                                   "instance")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.02)
+    if pid:
+        process.stop(pid, data, timeout=5.0)
+    raise ServiceError(f"the private PostgreSQL was not ready after {START_TIMEOUT:.0f} s",
+                       detail=process.tail([log]))
+
+
+def _read_lines(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().splitlines()
+    except OSError:
+        return []
+
+
+def _fatal_in(log):
+    for line in _read_lines(log):
+        if "FATAL:" in line or "PANIC:" in line:
+            return "\n".join(_read_lines(log))
+    return None

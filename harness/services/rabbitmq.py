@@ -1,0 +1,209 @@
+"""A private RabbitMQ node: its own node name, ports, epmd, directories, HOME and config.
+
+``start_private()`` returns a ``state.Record`` for a running node that shares nothing with the
+machine's broker or with another run:
+
+- node name ``harness-<random>@localhost``;
+- three free loopback ports: AMQP, Erlang distribution (``RABBITMQ_DIST_PORT``) and a private
+  Erlang port mapper. The harness starts ``epmd -port P -address 127.0.0.1`` itself and gives the
+  node ``ERL_EPMD_PORT=P`` and ``-start_epmd false``: the node never registers with (or starts) the
+  machine's epmd on 4369, and nothing outlives the instance;
+- ``RABBITMQ_MNESIA_BASE``, ``RABBITMQ_LOG_BASE`` and ``HOME`` (hence the Erlang cookie) inside the
+  instance directory;
+- ``RABBITMQ_CONFIG_FILE`` pointing at an Erlang-term ``rabbitmq.config`` (listener on
+  127.0.0.1 only). The classic format skips the cuttlefish schema translation that a
+  ``rabbitmq.conf`` costs, about 2.5 s of every boot. ``RABBITMQ_CONF_ENV_FILE``,
+  ``RABBITMQ_CONFIG_FILES`` and ``RABBITMQ_ADVANCED_CONFIG_FILE`` point into the instance
+  directory too, so ``/etc/rabbitmq`` (whose listener is the machine's 5672) is never read;
+- ``RABBITMQ_ENABLED_PLUGINS_FILE`` with no plugins: a test broker needs AMQP only, and every
+  plugin adds boot time;
+- ``RABBITMQ_ALLOW_INPUT=1`` with ``-noinput``, so that the script execs the VM and the pid the
+  harness holds is the broker's own.
+
+Readiness is the AMQP port accepting a login (``guest``/``guest``, allowed on loopback), polled
+every 20 ms; if the VM exits first, the error shows the tail of its logs.
+
+To use ``rabbitmqctl`` on a private node, give it the node's environment::
+
+    HOME=<root>/home ERL_EPMD_PORT=<epmd port> rabbitmqctl -n harness-xxxx@localhost status
+
+(``harness services status`` prints this line). Stopping kills the VM and its epmd: the node is
+disposable and its directory is deleted.
+"""
+
+import os
+import subprocess
+import time
+import uuid
+
+from harness.errors import ServiceError
+from harness.services import binaries, external, ports, process, state
+from harness.services.progress import Progress
+
+START_TIMEOUT = 90.0
+PORT_ATTEMPTS = 2
+
+CONFIG = """\
+%% written by nose-harness for a private, disposable node
+[{{rabbit, [{{tcp_listeners, [{{"127.0.0.1", {port}}}]}}]}},
+ {{kernel, [{{inet_dist_use_interface, {{127,0,0,1}}}}]}}].
+"""
+
+
+def node_env(root, node, amqp_port, dist_port, epmd_port, base=None):
+    """The environment ``rabbitmq-server`` runs with: nothing inherited that names a node."""
+    base = os.environ if base is None else base
+    env = {key: value for key, value in base.items()
+           if not key.startswith(("RABBITMQ_", "ERL_"))}
+    env.update(
+        HOME=os.path.join(root, "home"),
+        RABBITMQ_NODENAME=node,
+        RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
+        RABBITMQ_NODE_PORT=str(amqp_port),
+        RABBITMQ_DIST_PORT=str(dist_port),
+        RABBITMQ_CONFIG_FILE=os.path.join(root, "rabbitmq.config"),
+        RABBITMQ_CONFIG_FILES=os.path.join(root, "conf.d"),
+        RABBITMQ_ADVANCED_CONFIG_FILE=os.path.join(root, "advanced.config"),
+        RABBITMQ_CONF_ENV_FILE=os.path.join(root, "rabbitmq-env.conf"),
+        RABBITMQ_ENABLED_PLUGINS_FILE=os.path.join(root, "enabled_plugins"),
+        RABBITMQ_MNESIA_BASE=os.path.join(root, "mnesia"),
+        RABBITMQ_LOG_BASE=os.path.join(root, "log"),
+        RABBITMQ_PID_FILE=os.path.join(root, "rabbitmq.pid"),
+        RABBITMQ_ALLOW_INPUT="1",
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=(
+            "-noinput -start_epmd false -kernel inet_dist_use_interface {127,0,0,1}"),
+        ERL_EPMD_PORT=str(epmd_port),
+        ERL_EPMD_ADDRESS="127.0.0.1",
+    )
+    return env
+
+
+def ctl_hint(record):
+    """The command line that points ``rabbitmqctl`` at a private node."""
+    return (f"HOME={record.root}/home ERL_EPMD_PORT={record.ports.get('epmd')} "
+            f"rabbitmqctl -n {record.ports.get('node')} status")
+
+
+def start_private(owner="run", progress=None, environ=None, rabbit=None):
+    """Start a private node; returns its ``state.Record`` (not yet saved in any state file)."""
+    progress = progress or Progress()
+    environ = os.environ if environ is None else environ
+    with progress.step("rabbitmq", "find rabbitmq-server, epmd"):
+        rabbit = rabbit or binaries.find_rabbitmq(environ)
+    for attempt in range(PORT_ATTEMPTS):
+        last = attempt == PORT_ATTEMPTS - 1
+        try:
+            record = _attempt(rabbit, owner, progress, environ, last)
+        except _PortTaken:
+            if last:
+                raise
+            continue
+        if record:
+            return record
+    raise AssertionError("unreachable: the last attempt raises")
+
+
+def _attempt(rabbit, owner, progress, environ, last_attempt):
+    amqp_port, dist_port, epmd_port = ports.free_ports(3)
+    node = f"harness-{uuid.uuid4().hex[:8]}@localhost"
+    root = state.make_root("rabbitmq")
+    procs = []
+    try:
+        with progress.step("rabbitmq", "write config, plugins file, directories"):
+            _layout(root, amqp_port)
+        with progress.step("rabbitmq", f"epmd on 127.0.0.1:{epmd_port}"):
+            epmd = _start_epmd(rabbit, root, epmd_port)
+            procs.append(state.Proc("epmd", epmd.pid, marker=f"-port {epmd_port}"))
+        env = node_env(root, node, amqp_port, dist_port, epmd_port, base=environ)
+        started = time.time()
+        with progress.step("rabbitmq", f"rabbitmq-server {node} until AMQP on :{amqp_port}"):
+            server = _start_server(rabbit, root, env)
+            # HOME is on the VM's command line (-home): it marks the process as this instance's
+            procs.insert(0, state.Proc("rabbitmq", server.pid, marker=env["HOME"],
+                                       stop_signal="SIGKILL"))
+            url = f"amqp://guest:guest@127.0.0.1:{amqp_port}/%2F"
+            version = _wait_ready(server, url, amqp_port, root, last_attempt)
+        if version is None:
+            _discard(procs, root)
+            return None
+        return state.Record(
+            kind="rabbitmq", id=f"rabbitmq-{uuid.uuid4().hex[:8]}", url=url, owner=owner,
+            port=amqp_port,
+            ports={"amqp": amqp_port, "dist": dist_port, "epmd": epmd_port, "node": node},
+            procs=procs, root=root, logs=_logs(root), os_user=process.current_user().name,
+            version=version, started_at=started,
+            **(state.owner_fields() if owner == "run" else {}))
+    except BaseException:
+        _discard(procs, root)
+        raise
+
+
+def _discard(procs, root):
+    state.discard(state.Record(kind="rabbitmq", id="", url="", owner="run", procs=procs,
+                               root=root), timeout=5.0)
+
+
+def _layout(root, amqp_port):
+    for name in ("home", "mnesia", "log"):
+        os.makedirs(os.path.join(root, name), mode=0o700)
+    files = {
+        "rabbitmq.config": CONFIG.format(port=amqp_port),
+        "enabled_plugins": "[].\n",
+        "rabbitmq-env.conf": "# empty: /etc/rabbitmq/rabbitmq-env.conf must not apply\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(root, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _start_epmd(rabbit, root, port):
+    with open(os.path.join(root, "log", "epmd.log"), "wb") as out:
+        epmd = subprocess.Popen([rabbit.epmd, "-port", str(port), "-address", "127.0.0.1"],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=root, **process.detached())
+    deadline = time.monotonic() + 10.0
+    while not ports.listening(port, timeout=0.05):
+        if epmd.poll() is not None or time.monotonic() > deadline:
+            raise _PortTaken(f"epmd could not listen on 127.0.0.1:{port}")
+        time.sleep(0.005)
+    return epmd
+
+
+class _PortTaken(ServiceError):
+    pass
+
+
+def _start_server(rabbit, root, env):
+    out = open(os.path.join(root, "log", "stdout.log"), "wb")
+    with out:
+        return subprocess.Popen([rabbit.server], env=env, cwd=root, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, **process.detached())
+
+
+def _logs(root):
+    log_dir = os.path.join(root, "log")
+    names = sorted(name for name in os.listdir(log_dir)) if os.path.isdir(log_dir) else []
+    return [os.path.join(log_dir, name) for name in names if name.endswith(".log")]
+
+
+def _wait_ready(server, url, port, root, last_attempt):
+    """The broker's version once it accepts a login; None when a port was taken (retry)."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            logs = _logs(root)
+            text = process.tail(logs, lines=40)
+            if "eaddrinuse" in text and not last_attempt:
+                return None
+            raise ServiceError(
+                f"the private RabbitMQ exited during boot (exit status {server.returncode})",
+                detail=process.tail(logs),
+                fix="read the log above; the full log was deleted with the instance")
+        if ports.listening(port, timeout=0.05):
+            try:
+                return external.check_amqp(url, timeout=5.0)
+            except ServiceError:
+                pass  # listener up, boot not finished: try again
+        time.sleep(0.02)
+    raise ServiceError(f"the private RabbitMQ did not accept AMQP logins after {START_TIMEOUT:.0f} s",
+                       detail=process.tail(_logs(root)))

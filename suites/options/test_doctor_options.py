@@ -1,0 +1,60 @@
+"""`harness doctor --options`: every option --help lists is tried on a real run of the project."""
+
+import sys
+
+from harness.doctor.checks import Context
+from harness.doctor.checks.options import check
+from harness.doctor.target import Target
+from suites.options import projects
+from suites.options.test_origins import _plugin_site
+
+
+def teardown_module():
+    projects.cleanup()
+
+
+def findings(project, env=None):
+    environ = projects._env(env)
+    target = Target(sys.executable, project=str(project), env=environ)
+    ctx = Context(project=str(project), targets=[target], target=target, facts=target.probe())
+    return list(check(ctx))
+
+
+def by_id(found):
+    return {finding.id: finding for finding in found}
+
+
+def test_healthy_project_accepts_every_listed_option():
+    found = by_id(findings(projects.clean_project()))
+    assert list(found) == ["options.accepted"], found
+    assert found["options.accepted"].severity == "info"
+
+
+def test_foreign_parser_rejects_listed_options_with_file_and_line():
+    found = by_id(findings(projects.foreign_project(projects.OPTPARSE_HELPER)))
+    rejected = found["options.rejected-by-foreign"]
+    assert (rejected.file, rejected.line, rejected.severity) == ("tests/helper.py", 5, "error")
+    assert "optparse" in rejected.title
+    assert "-x: no such option: -x" in rejected.evidence
+    assert "-p: no such option: -p" not in rejected.evidence  # the parser defines -p itself
+
+
+def test_config_error_rejects_every_option_with_nose_reason():
+    project = projects.make({"setup.cfg": "[nosetests]\nstpo = 1\n",
+                             "test_plain.py": projects.PLAIN_TEST})
+    rejected = by_id(findings(project))["options.rejected-by-nose"]
+    assert "no such option 'stpo'" in rejected.title, rejected
+
+
+def test_disabled_plugin_options_are_inert():
+    project = projects.clean_project()
+    env = _plugin_site(project, only="collide")
+    inert = by_id(findings(project, env))["options.inert"]
+    assert "--with-collide" in inert.title and "conflicting option string" in inert.evidence[0]
+
+
+def test_exit_at_import_is_reported():
+    project = projects.make({"tests/__init__.py": "", "tests/test_a.py": projects.UNITTEST_MAIN})
+    found = by_id(findings(project))["options.exit-at-import"]
+    assert (found.file, found.line) == ("tests/test_a.py", 7)
+    assert "unittest.main()" in found.title
