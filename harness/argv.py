@@ -29,14 +29,11 @@ This module never imports nose; it is used and tested without it::
         import tests.test_cli
 """
 
-import json
 import linecache
 import os
 import sys
-import sysconfig
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 
 # The parser APIs the guard names, by the module that reads sys.argv on their behalf.
 _STDLIB_APIS = {
@@ -60,8 +57,8 @@ _PACKAGE_APIS = {
 }
 PARSER_APIS = frozenset(_STDLIB_APIS.values()) | frozenset(_PACKAGE_APIS.values())
 
-_STDLIB_DIRS = tuple(sorted({os.path.realpath(sysconfig.get_paths()[key]) + os.sep
-                             for key in ("stdlib", "platstdlib")}))
+# Where the standard library lives; os.py is in it (sysconfig would cost more than the guard).
+_STDLIB_DIRS = (os.path.realpath(os.path.dirname(os.__file__)) + os.sep,)
 
 FIXES = {
     "unittest.main()": "call unittest.main() only under `if __name__ == '__main__':`",
@@ -82,24 +79,28 @@ def fix_for(api, isolated=False):
     return _PARSER_FIX if isolated else _PARSER_FIX + _ISOLATE_HINT
 
 
-@dataclass
 class Event:
     """Something a test module did to nose's command line while it was imported.
 
     kind: ``"parse"`` (a parser read sys.argv), ``"read"`` (plain code read the arguments) or
     ``"exit"`` (SystemExit escaped the import). ``file``/``line``/``code`` locate the calling test
-    code; ``module`` is the file nose was importing.
+    code; ``module`` is the file nose was importing. (A plain class: every nose run in an install
+    with the harness imports this module, and a dataclass costs milliseconds to build.)
     """
 
-    kind: str
-    api: str
-    file: str
-    line: int
-    code: str = ""
-    module: str = ""
-    argv: list = field(default_factory=list)
-    isolated: bool = False
-    exit_code: object = None
+    FIELDS = ("kind", "api", "file", "line", "code", "module", "argv", "isolated", "exit_code")
+
+    def __init__(self, kind, api, file, line, code="", module="", argv=(), isolated=False,
+                 exit_code=None):
+        self.kind, self.api, self.file, self.line = kind, api, file, line
+        self.code, self.module, self.argv = code, module, list(argv)
+        self.isolated, self.exit_code = isolated, exit_code
+
+    def __repr__(self):
+        return f"Event({self.kind!r}, {self.api!r}, {self.file!r}, {self.line!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, Event) and self.to_json() == other.to_json()
 
     @property
     def where(self):
@@ -120,7 +121,7 @@ class Event:
                 f"it sees: {seen}")
 
     def to_json(self):
-        return asdict(self)
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
 class ForeignExit(Exception):
@@ -312,12 +313,14 @@ class Guard:
     def _write(self, record):
         if not self.events_path:
             return
+        import json
         with open(self.events_path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
 
 
 def read_events(path):
     """The records a guard wrote to ``path``: (armed record or None, [Event, ...])."""
+    import json
     armed, events = None, []
     try:
         with open(path, encoding="utf-8") as handle:

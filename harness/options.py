@@ -143,6 +143,15 @@ class Install:
                 return plugin
         return None
 
+    def disabled_reason(self, plugin):
+        """Why nose disabled ``plugin`` (a fact dict), read from the warning nose gave for it."""
+        head = f"Plugin <{plugin['module']}.{plugin['cls']} object"
+        for warning in self.nose.get("warnings", []):
+            if warning.startswith(head) and "will be disabled" in warning:
+                reason = warning.split(" has ", 1)[-1].replace(" and will be disabled", "")
+                return reason.strip()
+        return None
+
     def failed_entry_point(self, opt):
         """An entry point that failed to load and, by its name, would provide ``opt``."""
         for ep in self.nose.get("entry_points", []):
@@ -238,15 +247,32 @@ def _provided_elsewhere(opt, install):
 
 # ------------------------------------------------------------------------ explanations
 
+def closest(opt, known):
+    """Options spelled like ``opt``. ``--with-NAME`` is compared on NAME alone: every plugin
+    switch shares the ``--with-`` prefix, which would make any two of them look alike."""
+    def name(option):
+        bare = option.lstrip("-")
+        return bare[5:] if bare.startswith("with-") else bare
+    wanted = name(opt)
+    family = [o for o in known if o.startswith("-") and
+              o.lstrip("-").startswith("with-") == opt.lstrip("-").startswith("with-") and
+              o.startswith("--") == opt.startswith("--")]
+    by_name = {}
+    for option in family:
+        by_name.setdefault(name(option), option)
+    return [by_name[n] for n in difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.7)]
+
+
 def explain_unknown(opt, install, *, source=None):
     """Why nose's parser does not know ``opt``; ``source`` is a Finding-like origin override."""
     bare = opt.split("=", 1)[0]
     where = {} if source is None else source
     plugin = install.plugin_of(bare)
-    if plugin and plugin.get("disabled_reason"):
+    reason = install.disabled_reason(plugin) if plugin else None
+    if reason:
         return Finding("plugin-disabled",
                        f"{bare} belongs to plugin {plugin['name']} ({plugin['module']}), which nose "
-                       f"disabled: {plugin['disabled_reason']}",
+                       f"disabled: it has a {reason}",
                        fix="uninstall one of the two plugins that register the same option, or "
                            "ask the plugin's authors to rename it", **where)
     failed = install.failed_entry_point(bare)
@@ -267,7 +293,7 @@ def explain_unknown(opt, install, *, source=None):
                        f"{bare} belongs to plugin {name} from {dist}, installed for another "
                        f"interpreter ({root}), not for {install.python}",
                        fix=f"{install.python} -m pip install {dist}", **where)
-    close = difflib.get_close_matches(bare, install.strings, n=3, cutoff=0.6)
+    close = closest(bare, install.strings)
     if close:
         return Finding("typo", f"{bare} is not an option of nose; did you mean "
                                f"{' or '.join(close)}?",
@@ -439,6 +465,44 @@ def explain_several_where(argv):
                        f"{shlex.quote(values[0])} {rest}")
 
 
+def explain_relative_names(stderr, argv, environ, project="."):
+    """A test name that exists from the current directory, but nose looked for it inside the
+    working directory that ``where`` (setup.cfg, -w or NOSE_WHERE) set: "No such file W/NAME"."""
+    findings = []
+    for missing in sorted(set(re.findall(r"No such file (\S+)", stderr))):
+        for name in (a for a in argv if not a.startswith("-")):
+            base = missing[: -len(name)].rstrip(os.sep) if missing.endswith(os.sep + name) else None
+            if not base or not os.path.exists(os.path.join(project, name)):
+                continue
+            origin, file, line = _where_setting(base, argv, environ, project)
+            shown = os.path.relpath(base, project)
+            given = {"config": f"`where = {shown}`", "env": f"NOSE_WHERE={shown}"}.get(
+                origin, f"-w {shown}")
+            relative = os.path.relpath(os.path.join(project, name), base)
+            findings.append(Finding(
+                "where-relative-name",
+                f"{given} makes nose look for the test name {name} inside {shown}{os.sep}, where "
+                f"it does not exist",
+                file=file, line=line, origin=origin,
+                fix=f"name it relative to {shown}: {relative} (or give an absolute path)"))
+    return findings
+
+
+def _where_setting(base, argv, environ, project):
+    """Which where setting points at directory ``base``: (origin, file, line)."""
+    def same(value):
+        return os.path.abspath(os.path.join(project, value)) == os.path.abspath(base)
+    if any(same(v) for v in where_values(argv)):
+        return "nose", None, None
+    if environ.get("NOSE_WHERE") and same(environ["NOSE_WHERE"]):
+        return "env", "NOSE_WHERE", None
+    for cfg in ("setup.cfg", os.path.expanduser("~/.noserc"), os.path.expanduser("~/nose.cfg")):
+        entry = inifile.section(os.path.join(project, cfg), "nosetests").get("where")
+        if entry is not None and any(same(v) for v in entry.value.split()):
+            return "config", cfg, entry.line
+    return "nose", None, None
+
+
 def env_findings(install):
     """Findings for NOSE_* variables the probe found invalid (nose crashes on some of them)."""
     out = []
@@ -515,6 +579,7 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
         findings.append(explain_where(where.group("path"), argv, environ, project))
         return findings, False
     if message is None and not held:
+        findings.extend(explain_relative_names(stderr, argv, environ, project))
         return findings, False
     if armed is not None and message is not None:
         # nose parsed its command line (the guard saw collection start), so the error is not

@@ -394,17 +394,21 @@ class LiveApp:
             delay = min(delay * 2, 0.1)
 
 
+_HTTP_ERROR_LOG = "%d %s: %s"  # how RequestHandler.log_exception logs an HTTPError's reason
+
+
 class _LogCollector(logging.Handler):
     """Keeps what Tornado logs on the app's thread: exceptions, and warnings such as 4xx reasons.
 
     Records from other threads pass untouched (they still propagate to the root logger).
     """
 
-    def __init__(self, thread_id, on_error, on_request):
+    def __init__(self, thread_id, on_error, on_request, reasons):
         super().__init__(logging.WARNING)
         self.thread_id = thread_id
         self.on_error = on_error
         self.on_request = on_request
+        self.reasons = reasons
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record):
@@ -412,6 +416,10 @@ class _LogCollector(logging.Handler):
             return
         if record.exc_info and record.levelno >= logging.ERROR:
             self.on_error(HandlerError(record.getMessage().splitlines()[0], self.format(record)))
+        elif record.msg == _HTTP_ERROR_LOG and len(record.args) == 3:
+            # HTTPError(404, "no account 9"): the reason joins the response's status line.
+            status, summary, reason = record.args
+            self.reasons[(status, summary)] = reason
         else:
             self.on_request(f"{record.levelname.lower()}: {record.getMessage()}")
 
@@ -431,7 +439,7 @@ def _loop_exception_handler(sink):
     return handle
 
 
-def _request_recorder(on_request):
+def _request_recorder(on_request, reasons):
     """An output transform that reports each response's status line as it is sent.
 
     A transform sees the status before the first byte leaves, so a test that has its response
@@ -445,9 +453,12 @@ def _request_recorder(on_request):
 
         def transform_first_chunk(self, status_code, headers, chunk, finishing):
             request = self.request
+            summary = f"{request.method} {request.uri} ({request.remote_ip})"
+            reason = reasons.pop((status_code, summary), None)
             if PROBE_HEADER not in request.headers:
                 on_request(f"{status_code} {request.method} {request.uri} "
-                           f"({1000 * request.request_time():.1f} ms)")
+                           f"({1000 * request.request_time():.1f} ms)"
+                           + (f": {reason}" if reason else ""))
             return status_code, headers, chunk
 
         def transform_chunk(self, chunk, finishing):
@@ -465,13 +476,14 @@ async def _serve(source, services, sockets, started, stopping, on_error, on_requ
     from tornado.httpserver import HTTPServer
 
     asyncio.get_running_loop().set_exception_handler(_loop_exception_handler(on_error))
-    collector = _LogCollector(threading.get_ident(), on_error, on_request)
+    reasons = {}  # (status, request summary) -> the reason an HTTPError gave
+    collector = _LogCollector(threading.get_ident(), on_error, on_request, reasons)
     logging.getLogger("tornado").addHandler(collector)
     try:
         app = await source.build(services)
         # Access lines go with a failing test's output rather than onto the run's stderr; an
         # app with its own log_function keeps it.
-        app.transforms.append(_request_recorder(on_request))
+        app.transforms.append(_request_recorder(on_request, reasons))
         app.settings.setdefault("log_function", _quiet)
         server = HTTPServer(app)
         server.add_sockets(sockets)
@@ -536,7 +548,7 @@ class ThreadApp(LiveApp):
         if problem:
             failure = self._stop_thread()
             if isinstance(failure, WebError):
-                raise failure
+                raise failure.with_traceback(None)
             raise WebError(f"the app {self.source.describe()} did not answer HTTP on {self.url}: "
                            f"{problem}", detail=_user_traceback(failure) if failure else None,
                            fix="look for blocking calls in the factory or handlers")
@@ -567,7 +579,7 @@ class ThreadApp(LiveApp):
         failure = self._stop_thread()
         if failure is not None:
             if isinstance(failure, WebError):
-                raise failure
+                raise failure.with_traceback(None)
             raise WebError(f"the app {self.source.describe()} failed while stopping: "
                            f"{type(failure).__name__}: {failure}",
                            detail=_user_traceback(failure))

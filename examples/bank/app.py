@@ -94,12 +94,14 @@ class Transfers(BaseHandler):
             reason = str(refused)
             raise tornado.web.HTTPError(404 if reason.startswith("no account") else 409,
                                         reason) from None
+        currency = transfer.pop("currency")
         await self.application.events.publish("transfer.created", {
-            "id": str(transfer["id"]),
-            "from_account": transfer["from_account"],
-            "to_account": transfer["to_account"],
+            "transfer": str(transfer["id"]),
+            "from": transfer["from_account"],
+            "to": transfer["to_account"],
             "amount": str(transfer["amount"]),
-        }, message_id=str(transfer["id"]))
+            "currency": currency.strip(),
+        }, correlation_id=str(transfer["id"]))
         self.set_header("Location", f"/transfers/{transfer['id']}")
         self.send_json(transfer, 201)
 

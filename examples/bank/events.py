@@ -1,5 +1,9 @@
 """The bank's events: one JSON message per transfer on a topic exchange, with publisher confirms.
 
+A transfer publishes ``transfer.created`` with headers ``{"source": "bank", "schema": 1}``, the
+transfer's id as correlation id, and a JSON body such as
+``{"transfer": "<uuid>", "from": 1, "to": 2, "amount": "10.50", "currency": "EUR"}``.
+
 py-amqp connections are not thread-safe and block, so one worker thread owns the connection and
 every publish runs there. ``confirm_publish=True`` makes ``basic_publish`` wait for the broker's
 ack, so a transfer is answered only once its event is safely on the broker.
@@ -12,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 import amqp
 
+HEADERS = {"source": "bank", "schema": 1}
+
 
 class Events:
     def __init__(self, url, exchange, timeout=5.0):
@@ -22,13 +28,14 @@ class Events:
         self.channel = None
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="bank-events")
 
-    async def publish(self, routing_key, payload, message_id=None):
+    async def publish(self, routing_key, payload, correlation_id=None):
         await asyncio.get_running_loop().run_in_executor(
-            self.executor, self._publish, routing_key, payload, message_id)
+            self.executor, self._publish, routing_key, payload, correlation_id)
 
-    def _publish(self, routing_key, payload, message_id):
+    def _publish(self, routing_key, payload, correlation_id):
         message = amqp.Message(json.dumps(payload), content_type="application/json",
-                               delivery_mode=2, message_id=message_id)
+                               delivery_mode=2, correlation_id=correlation_id,
+                               application_headers=HEADERS)
         if self.channel is None:
             self._connect()
         try:

@@ -73,7 +73,9 @@ def _transfer(cursor, from_id, to_id, amount, note, client_ip):
         raise Refused(error.diag.message_primary) from None
     transfer_id = cursor.fetchone()["transfer"]
     cursor.execute(f"UPDATE transfers SET note = %s, client_ip = %s WHERE id = %s "
-                   f"RETURNING {TRANSFER_COLUMNS}", (note, client_ip, transfer_id))
+                   f"RETURNING {TRANSFER_COLUMNS}, "
+                   f"(SELECT currency FROM accounts WHERE id = from_account)",
+                   (note, client_ip, transfer_id))
     return cursor.fetchone()
 
 

@@ -89,7 +89,7 @@ def _status(args, kinds, lifecycle):
     rows, stale = lifecycle.status(project_dir=args.project)
     _stale(stale)
     healthy = True
-    for record, problem, version in rows:
+    for record, problem, _version in rows:
         if record.kind not in kinds:
             continue
         owner = "up" if record.owner == "up" else f"test run pid {record.owner_pid}"

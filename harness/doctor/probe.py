@@ -379,10 +379,10 @@ def nose_facts(request):
 
 
 def _load(nose, out):
-    try:
-        import pkg_resources  # noqa: F401
-        out["pkg_resources"] = True
-    except Exception:
+    import importlib.util
+    try:  # find, not import: importing pkg_resources costs more than the rest of the probe
+        out["pkg_resources"] = importlib.util.find_spec("pkg_resources") is not None
+    except (ImportError, ValueError):
         out["pkg_resources"] = False
 
     builtins = []
@@ -752,6 +752,14 @@ def collect(request):
         seen["result"] = original_run(self, test)
         return seen["result"]
     core.TextTestRunner.run = run
+    from nose.plugins import manager
+    original_configure = manager.PluginManager.configure
+
+    def configure(self, options, conf):
+        # nose drops disabled plugins from its list here; remember them all first
+        seen.setdefault("plugins", list(self._plugins))
+        return original_configure(self, options, conf)
+    manager.PluginManager.configure = configure
     original_parse = TestProgram.parseArgs
 
     def parse_args(self, argv_):
@@ -792,7 +800,9 @@ def collect(request):
             except Exception:
                 pass
             options = getattr(config_, "options", None)
-            for plugin in getattr(config_.plugins, "plugins", []):
+            for plugin in seen.get("plugins", []):
+                if plugin.name == Watch.name:
+                    continue
                 if getattr(plugin, "enabled", False):
                     out["enabled"].append(plugin.name)
                     continue

@@ -83,7 +83,6 @@ class AmqpFixtures(Plugin):
         files = getattr(context, "amqp_fixtures", None)
         if not files or context in self.contexts:
             return
-        from harness.fixtures.amqp import read_files
         from harness.testing import amqp as api
 
         if isinstance(files, (str, os.PathLike)):
@@ -92,8 +91,8 @@ class AmqpFixtures(Plugin):
         if mode not in RESET_MODES:
             raise FixtureError(f"amqp_fixtures_reset of {context.__name__} must be one of "
                                f"{', '.join(RESET_MODES)}, not {mode!r}")
-        fixtures = read_files([self._resolve(context, file) for file in files])
-        loaded = self._broker().load(fixtures, outer=api.active())
+        paths = [self._resolve(context, file) for file in files]
+        loaded = self._broker().load_files(paths, outer=api.active())
         api.activate(loaded)
         self.contexts[context] = (loaded, mode)
         self.fresh.add(loaded)

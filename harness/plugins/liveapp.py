@@ -250,7 +250,7 @@ class LiveApp(Plugin):
         from harness.testing import web as testing
 
         self._stop(owner)
-        key = (owner.source, owner.mode, services)
+        key = (owner.source, owner.mode, services.to_json())
         if key in self.failed:
             raise self.web.WebError(f"the app {owner.source.describe()} could not start "
                                     "(the first error says why)")
@@ -281,6 +281,11 @@ class _Owner:
         self.source = source
         self.mode = mode
         self.app = None
+
+
+def _section(title, lines):
+    rule = "-" * 20
+    return "\n".join([f"{rule} >> {title} << {rule}", *lines, f"{rule} >> end {title} << {rule}"])
 
 
 def _is_plain_module(context):

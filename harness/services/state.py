@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -172,10 +173,30 @@ def remove_root(root):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def run_dir(environ=None):
+    """Where instance directories go: ``HARNESS_RUN_DIR``, else ``/dev/shm``, else the temp dir.
+
+    Instances are disposable, so memory is the right place for them: on a busy disk, copying
+    a PostgreSQL template to ``/dev/shm`` takes a tenth of the time. ``/dev/shm`` is only used
+    when it has at least 1 GiB free (Docker's default is 64 MiB).
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("HARNESS_RUN_DIR"):
+        return environ["HARNESS_RUN_DIR"]
+    shm = "/dev/shm"
+    try:
+        stats = os.statvfs(shm)
+        if os.access(shm, os.W_OK | os.X_OK) and stats.f_bavail * stats.f_frsize >= 1 << 30:
+            return shm
+    except OSError:
+        pass
+    return tempfile.gettempdir()
+
+
 def make_root(kind, base=None):
     """A new, unique instance directory (mode 0700) carrying the harness's marker file."""
-    import tempfile
-
+    base = base or run_dir()
+    os.makedirs(base, exist_ok=True)
     root = tempfile.mkdtemp(prefix=f"nose-harness-{kind}-", dir=base)
     with open(os.path.join(root, MARKER_FILE), "w", encoding="utf-8") as handle:
         handle.write(f"created by nose-harness, pid {os.getpid()}, {time.ctime()}\n")

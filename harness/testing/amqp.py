@@ -19,6 +19,9 @@ Names in fixtures are logical; on the broker they are scoped per run and worker
 (``audit@nh-3f9a1c-p4242``). Every function here takes logical names; ``name()`` gives the real one,
 for the code under test.
 
+The harness's connection belongs to the test's thread. The code under test opens its own, with
+``url()`` and the real names from ``name()``.
+
 Receiving consumes from the broker. Messages that arrive but are not taken by the call (more than
 ``get`` needed, or not matching ``assert_received``) wait in the harness's inbox for that queue and
 are returned by the next call: nothing received is dropped until the next reset.
@@ -83,7 +86,7 @@ def active():
 def fixtures(*files, using=None):
     """Load fixture files for the duration of a ``with`` block, then delete what they declared."""
     target = using or broker()
-    loaded = target.load(core.read_files([Path(file) for file in files]), outer=active())
+    loaded = target.load_files([Path(file) for file in files], outer=active())
     activate(loaded)
     try:
         yield loaded
@@ -101,6 +104,11 @@ def name(logical):
 
 
 queue = exchange = name
+
+
+def url():
+    """The broker URL the fixtures were loaded into (for the code under test; it has the password)."""
+    return broker().url
 
 
 def _display(real):

@@ -26,10 +26,21 @@ def scratch(name):
     return tempfile.mkdtemp(prefix=name + "-", dir=_SCRATCH)
 
 
+_RUNS = {}
+_SHARED = {}
+
+
 def project(files=None, executable=()):
-    """A project directory with ``files`` ({relative path: text}); one passing test by default."""
+    """A project directory with ``files`` ({relative path: text}); one passing test by default.
+
+    The default project is shared (tests must not change it), so runs on it can be reused.
+    """
+    if files is None and not executable:
+        if "default" not in _SHARED:
+            _SHARED["default"] = project({"test_ok.py": OK_TEST})
+        return _SHARED["default"]
     directory = scratch("project")
-    for rel, text in (files if files is not None else {"test_ok.py": OK_TEST}).items():
+    for rel, text in files.items():
         path = os.path.join(directory, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as handle:
@@ -66,7 +77,22 @@ class Run:
 
 
 def doctor(*args, project=None, path=(), env=None, home=None, json_out=True):
-    """Run ``harness doctor ARGS`` and return its exit code, parsed JSON and output."""
+    """Run ``harness doctor ARGS`` and return its exit code, parsed JSON and output.
+
+    Runs on the shared default project with no extra environment are made once per suite run:
+    several tests read different findings of the same diagnosis.
+    """
+    key = (args, project, tuple(path), json_out) if (
+        project == _SHARED.get("default") and env is None and home is None) else None
+    if key is not None and key in _RUNS:
+        return _RUNS[key]
+    run = _doctor(args, project, path, env, home, json_out)
+    if key is not None:
+        _RUNS[key] = run
+    return run
+
+
+def _doctor(args, project, path, env, home, json_out):
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("NOSE_", "PYTHON", "VIRTUAL_ENV"))}
     clean["PATH"] = os.pathsep.join([*path, "/usr/local/bin", "/usr/bin", "/bin"])

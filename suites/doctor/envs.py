@@ -165,6 +165,8 @@ RECIPES = {
         "okplug", "1.0", {"okplug.py": PLUGIN + "class Ok(Plugin):\n    name = 'ok'\n"},
         "[nose.plugins.0.10]\nok = okplug:Ok\n")]),
     "stock-3.12": ("3.12", [("pip", [STOCK_NOSE])]),
+    # a fork release that does not support the interpreter it is installed on (sdist, built here)
+    "nose3-3.12": ("3.12", [("pip", ["nose3==1.3.8"])]),
     # a plugin whose dependency pulls stock nose back in over the fork
     "both-3.11": ("3.11", [("pip", [PYNOSE]), wheel(
         "legacyplug", "2.0", {"legacyplug.py": PLUGIN + "class Legacy(Plugin):\n    pass\n"},

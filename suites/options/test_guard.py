@@ -1,6 +1,8 @@
 """harness.argv.Guard without nose: who reads sys.argv while a module is imported, and SystemExit."""
 
+import contextlib
 import importlib
+import io
 import sys
 import unittest
 
@@ -27,7 +29,8 @@ class GuardTest(unittest.TestCase):
         root = projects.make({f"{name}.py": source})
         sys.path.insert(0, str(root))
         try:
-            with guard.importing(str(root / f"{name}.py")):
+            with contextlib.redirect_stderr(io.StringIO()), guard.importing(
+                    str(root / f"{name}.py")):
                 return importlib.import_module(name)
         finally:
             sys.path.remove(str(root))

@@ -5,6 +5,8 @@ see envs.py). Each one first shows the symptom with plain ``nosetests``, then ch
 ``harness run`` names the cause (and, where there is one, the file and line).
 """
 
+import re
+
 from nose.plugins.skip import SkipTest
 
 from suites.options import projects
@@ -303,3 +305,19 @@ def test_isolation_lets_the_run_proceed(version):
     assert done.returncode == 0, done.stderr
     assert "test_a.test_one ... ok" in done.stderr
     assert "optparse parses nose's command line at tests/helper.py:5" in done.stderr
+
+
+@each_version
+def test_guard_stays_out_of_the_way(version):
+    """On a healthy project the guard adds no output, and harness run passes nose's through."""
+    project = projects.clean_project()
+
+    def normal(text):
+        return re.sub(r"in \d+\.\d+s", "in Ts", text)
+
+    plain = run("nosetests", ["-v"], project, version)
+    guarded = run("nosetests", ["-v", "--with-argv-guard"], project, version)
+    harnessed = run("harness", ["run", "-v"], project, version)
+    assert plain.returncode == guarded.returncode == harnessed.returncode == 0
+    assert normal(plain.stderr) == normal(guarded.stderr) == normal(harnessed.stderr)
+    assert "test_plain.test_plain ... ok" in plain.stderr

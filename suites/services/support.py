@@ -49,7 +49,7 @@ def require(kind):
         check(url, timeout=2.0)
     except ServiceError as error:
         raise unittest.SkipTest(f"shared {kind} not reachable ({error.message}); set "
-                                f"HARNESS_TEST_{'PG' if kind == 'postgres' else 'AMQP'}_URL")
+                                f"HARNESS_TEST_{'PG' if kind == 'postgres' else 'AMQP'}_URL") from None
     return url
 
 

@@ -14,7 +14,7 @@ class FindPostgresTest(unittest.TestCase):
         try:
             pg = binaries.find_postgres()
         except ServiceError as error:
-            raise unittest.SkipTest(f"no PostgreSQL server binaries here: {error.message}")
+            raise unittest.SkipTest(f"no PostgreSQL server binaries here: {error.message}") from None
         for tool in binaries.PG_TOOLS:
             self.assertTrue(os.access(pg.tool(tool), os.X_OK), tool)
         out = subprocess.run([pg.tool("postgres"), "--version"], capture_output=True, text=True)
@@ -44,7 +44,7 @@ class FindRabbitTest(unittest.TestCase):
         try:
             rabbit = binaries.find_rabbitmq()
         except ServiceError as error:
-            raise unittest.SkipTest(f"no RabbitMQ here: {error.message}")
+            raise unittest.SkipTest(f"no RabbitMQ here: {error.message}") from None
         self.assertNotEqual(os.path.basename(os.path.realpath(rabbit.server)),
                             "rabbitmq-script-wrapper")
         self.assertTrue(os.access(rabbit.epmd, os.X_OK))

@@ -18,7 +18,7 @@ def setUpModule():
     try:
         binaries.find_postgres()
     except ServiceError as error:
-        raise unittest.SkipTest(f"no PostgreSQL server binaries: {error.message}")
+        raise unittest.SkipTest(f"no PostgreSQL server binaries: {error.message}") from None
 
 
 def uid_of(pid):
@@ -77,14 +77,14 @@ class PrivatePostgresTest(unittest.TestCase):
         good = self.start(cache=cache)
         template = os.path.join(cache, "postgres", os.listdir(os.path.join(cache, "postgres"))[0])
         os.unlink(os.path.join(template, "global", "pg_control"))
-        before = set(os.listdir(tempfile.gettempdir()))
+        before = set(os.listdir(state.run_dir()))
         with self.assertRaises(ServiceError) as caught:
             postgres.start_private(cache=cache)
         text = caught.exception.render()
         self.assertIn("failed to start", text)
         self.assertIn("lines of", text)
         self.assertIn("pg_control", text)
-        leftovers = {name for name in set(os.listdir(tempfile.gettempdir())) - before
+        leftovers = {name for name in set(os.listdir(state.run_dir())) - before
                      if name.startswith("nose-harness-postgres-")}
         self.assertEqual(leftovers, set())
         self.assertTrue(process.alive(good.pid))

@@ -25,7 +25,7 @@ import importlib
 from dataclasses import dataclass, field
 
 MODULES = ("compat", "ownership", "resolution", "command", "plugins", "config", "collection",
-           "leftovers")
+           "leftovers", "options")
 
 
 @dataclass

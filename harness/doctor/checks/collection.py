@@ -44,6 +44,7 @@ def check(ctx):
     parsers = {(c["file"], c["line"]) for c in collect.get("argv_parsers") or []}
     if exit_ and (exit_.get("file"), exit_.get("line")) in parsers:
         exit_ = None  # an argv parser that rejected nose's arguments: reported below
+    if exit_:
         code = collect.get("exit")
         if exit_.get("in_optparse"):
             if not _explained(ctx, "config"):

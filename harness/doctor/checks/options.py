@@ -24,6 +24,7 @@ import subprocess
 
 from harness.doctor.checks import register
 from harness.doctor.findings import Finding, cap
+from harness.options import Install
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "options_target.py")
 TIMEOUT = 60.0
@@ -82,6 +83,14 @@ def _short(path, project):
     return path if relative.startswith("..") else relative
 
 
+def _which(refused, options):
+    """The shorter of the two lists: the rejected options, or the ones still accepted."""
+    accepted = [opt for opt, _ in options if opt not in refused]
+    if len(accepted) < len(refused):
+        return ("accepted: only " + ", ".join(accepted)) if accepted else "accepted: none"
+    return "rejected: " + ", ".join(refused)
+
+
 def check(ctx):
     facts = ctx.facts
     if not (facts.get("nose") or {}).get("import", {}).get("ok"):
@@ -114,10 +123,12 @@ def check(ctx):
         yield Finding(
             "options.rejected-by-foreign", "error",
             f"{len(refused)} of the {len(options)} option strings --help lists are rejected at "
-            f"run time by a {foreign['api']} parser that {where}:{foreign['line']} runs while "
+            f"run time by the {foreign['api']} parser that {where}:{foreign['line']} runs while "
             f"nose imports it",
-            evidence=cap([f"{where}:{foreign['line']}: {foreign['code']}"] +
-                         [f"{opt}: {why}" for opt, why in sorted(refused.items())]),
+            evidence=[f"{where}:{foreign['line']}: {foreign['code']}",
+                      _which(refused, options),
+                      "for example " + "; ".join(f"{opt}: {why}" for opt, why in
+                                                 list(refused.items())[:2])],
             fix="parse the command line only under `if __name__ == '__main__':` (or parse an "
                 "explicit list); meanwhile `harness run --isolate` hides nose's arguments",
             target=ctx.python, file=where, line=foreign["line"])
@@ -131,16 +142,18 @@ def check(ctx):
             evidence=[f"{where}:{exit_['line']}: {exit_['code']}"],
             fix="move the call under `if __name__ == '__main__':`", target=ctx.python,
             file=where, line=exit_["line"])
-    for plugin in (facts.get("nose") or {}).get("plugins", []):
-        if plugin.get("disabled_reason"):
-            listed = [o for o, _ in options if o in plugin.get("options", [])]
+    install = Install(facts, python=ctx.python)
+    for plugin in install.nose.get("plugins", []):
+        reason = install.disabled_reason(plugin)
+        if reason:
+            listed = [o for o, _ in options if install.owner(o) == plugin["name"]]
             if listed:
                 problems += 1
                 yield Finding(
                     "options.inert", "warning",
                     f"--help lists {', '.join(listed)} of plugin {plugin['name']}, but nose "
                     f"disabled the plugin: the options are accepted and do nothing",
-                    evidence=[plugin["disabled_reason"]],
+                    evidence=[f"{plugin['module']}.{plugin['cls']} has a {reason}"],
                     fix="uninstall one of the plugins that register the same option",
                     target=ctx.python)
     if not problems:
