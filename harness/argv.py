@@ -113,7 +113,8 @@ class Event:
             by = f" ({self.api})" if self.api != "sys.exit" else ""
             outcome = ("it became an error of that module" if self.isolated
                        else "the run stops here")
-            return (f"SystemExit({self.exit_code!r}) raised at {_short(self.file)}:{self.line}"
+            return (f"SystemExit({exit_text(self.exit_code)}) raised at "
+                    f"{_short(self.file)}:{self.line}"
                     f"{by}{importing}: {outcome}")
         seen = "[] (isolated)" if self.isolated else (" ".join(self.argv) or "(no arguments)")
         what = f"{self.api} parses" if self.kind == "parse" else "code reads"
@@ -130,6 +131,14 @@ class ForeignExit(Exception):
     def __init__(self, event):
         super().__init__(f"{event.describe()}\n  fix: {fix_for(event.api, True)}")
         self.event = event
+
+
+def exit_text(code):
+    """SystemExit's code for one line: a message argument is cut to its last line."""
+    if isinstance(code, str):
+        lines = [line for line in code.strip().splitlines() if line.strip()]
+        return repr(lines[-1] if lines else code)
+    return repr(code)
 
 
 def _short(path):

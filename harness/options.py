@@ -22,7 +22,7 @@ import optparse
 import os
 import re
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness import argv as argv_guard
@@ -31,11 +31,13 @@ from harness import inifile
 NOSE_ERROR = re.compile(r"^(?P<prog>\S+): error: (?P<message>.+)$")
 WHERE_ERROR = re.compile(r"Working directory '(?P<path>.*)' not found, or not a directory")
 CONFIG_ERROR = re.compile(r"Error reading config file '(?P<file>[^']*)': (?P<rest>.*)$")
+SEVERITY = {"where-several": "warning"}  # the run goes on; every other cause broke it
 
 
 @dataclass
 class Finding:
-    """One explained cause. ``cause`` is a stable key for JSON consumers (see docs)."""
+    """One explained cause. ``cause`` is a stable key; in JSON it is the id ``run.<cause>``, in
+    the doctor's finding shape (see ``harness.commands.run``)."""
 
     cause: str
     message: str
@@ -61,7 +63,10 @@ class Finding:
         return "\n".join(lines)
 
     def to_json(self):
-        return asdict(self)
+        return {"id": f"run.{self.cause}", "severity": SEVERITY.get(self.cause, "error"),
+                "title": self.message, "evidence": (self.detail or "").splitlines(),
+                "fix": self.fix, "family": "run", "origin": self.origin, "file": self.file,
+                "line": self.line}
 
 
 def parse_error(stderr_text):
@@ -94,12 +99,6 @@ class Install:
         for option in self.options:
             if opt in option["opts"]:
                 return option.get("owner")
-        return None
-
-    def option(self, opt):
-        for option in self.options:
-            if opt in option["opts"]:
-                return option
         return None
 
     def parser(self):
@@ -230,19 +229,34 @@ def _dist_name(dist_info):
 
 
 def _provided_elsewhere(opt, install):
+    """(site dir, dist, plugin name) of another interpreter's plugin that defines ``opt``."""
     exclude = list(install.interp.get("site_dirs", [])) + [install.interp.get("prefix")]
     bare = opt.split("=", 1)[0]
     for root, dist, name, module_file in other_plugin_installs(exclude):
-        hit = _names_plugin(bare, name)
-        if not hit:
-            try:
-                hit = f'"{bare}"' in Path(module_file).read_text(errors="replace") or \
-                    f"'{bare}'" in Path(module_file).read_text(errors="replace")
-            except OSError:
-                hit = False
-        if hit:
+        if _names_plugin(bare, name) or _mentions(module_file, bare):
             return root, dist, name
     return None
+
+
+def _mentions(module_file, option):
+    """Does the plugin's source spell ``option`` as a string literal? (a module or a package)"""
+    for path in (module_file, os.path.join(module_file[:-3], "__init__.py")):
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            continue
+        return f'"{option}"' in text or f"'{option}'" in text
+    return False
+
+
+def interpreter_of(site_dir):
+    """The interpreter that owns ``PREFIX/lib/pythonX.Y/site-packages``, else the directory."""
+    match = re.search(r"^(.*)/lib/(python3\.\d+)/(site|dist)-packages$", site_dir)
+    if match:
+        python = os.path.join(match.group(1), "bin", match.group(2))
+        if os.path.exists(python):
+            return python
+    return site_dir
 
 
 # ------------------------------------------------------------------------ explanations
@@ -291,7 +305,7 @@ def explain_unknown(opt, install, *, source=None):
         root, dist, name = elsewhere
         return Finding("plugin-other-python",
                        f"{bare} belongs to plugin {name} from {dist}, installed for another "
-                       f"interpreter ({root}), not for {install.python}",
+                       f"interpreter ({interpreter_of(root)}), not for {install.python}",
                        fix=f"{install.python} -m pip install {dist}", **where)
     close = closest(bare, install.strings)
     if close:
@@ -383,7 +397,8 @@ def explain_foreign(exit_event, parse_events, message=None):
                 f"nose's command line while nose imported {argv_guard._short(exit_event.module)}")
         cause = "foreign-parser"
     else:
-        text = (f"{exit_event.api} raised SystemExit({exit_event.exit_code!r}) while nose "
+        text = (f"{exit_event.api} raised SystemExit({argv_guard.exit_text(exit_event.exit_code)})"
+                f" while nose "
                 f"imported {argv_guard._short(exit_event.module)}{said}")
         cause = "foreign-exit"
     detail = []
@@ -569,7 +584,8 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
             findings.append(Finding(
                 "green-but-empty",
                 f"the run looks green, but {argv_guard._short(first.module)} raised SystemExit"
-                f"({first.exit_code!r}) during collection: the tests after it never ran; "
+                f"({argv_guard.exit_text(first.exit_code)}) during collection: the tests after "
+                f"it never ran; "
                 f"failing the run (exit code 1)",
                 fix=argv_guard.fix_for(first.api), origin="collection"))
             return findings, True
@@ -580,6 +596,10 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
         return findings, False
     if message is None and not held:
         findings.extend(explain_relative_names(stderr, argv, environ, project))
+        if armed is None and exit_code not in (0, None) and "Traceback (most recent" in stderr:
+            findings.append(Finding("nose-crashed", "nose failed before it collected any test "
+                                    "(see the traceback above)",
+                                    fix="run `harness doctor` to inspect this nose install"))
         return findings, False
     if armed is not None and message is not None:
         # nose parsed its command line (the guard saw collection start), so the error is not
@@ -593,6 +613,12 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
                                 fix=argv_guard.fix_for("optparse"), origin="foreign"))
         return findings, False
     install = install_loader()
+    if install is None:
+        findings.append(Finding("uninspected", f"nose rejected its command line ({message}); the "
+                                "install could not be inspected to say why" if message else
+                                "nose crashed; the install could not be inspected to say why",
+                                fix="run `harness doctor` to inspect this nose install"))
+        return findings, False
     if held:
         found = env_findings(install) + config_findings(install)
         findings.extend(found)

@@ -303,7 +303,6 @@ def _user_traceback(error):
 class LiveApp:
     """A served app: ``url``, ``port``, ``errors``; ``start()``, ``stop()``, context manager."""
 
-    mode = None
 
     def __init__(self, source, services=None, *, ready_path="/", timeout=READY_TIMEOUT):
         self.source = source
@@ -394,7 +393,9 @@ class LiveApp:
             delay = min(delay * 2, 0.1)
 
 
-_HTTP_ERROR_LOG = "%d %s: %s"  # how RequestHandler.log_exception logs an HTTPError's reason
+# How RequestHandler.log_exception logs an HTTPError's reason: "%d %s: %s" since tornado 6.5,
+# "%d %s: " + log_message before.
+_HTTP_ERROR_LOG = "%d %s: "
 
 
 class _LogCollector(logging.Handler):
@@ -416,10 +417,10 @@ class _LogCollector(logging.Handler):
             return
         if record.exc_info and record.levelno >= logging.ERROR:
             self.on_error(HandlerError(record.getMessage().splitlines()[0], self.format(record)))
-        elif record.msg == _HTTP_ERROR_LOG and len(record.args) == 3:
+        elif str(record.msg).startswith(_HTTP_ERROR_LOG) and len(record.args or ()) >= 2:
             # HTTPError(404, "no account 9"): the reason joins the response's status line.
-            status, summary, reason = record.args
-            self.reasons[(status, summary)] = reason
+            status, summary = record.args[:2]
+            self.reasons[(status, summary)] = record.getMessage()[len(f"{status} {summary}: "):]
         else:
             self.on_request(f"{record.levelname.lower()}: {record.getMessage()}")
 
@@ -506,8 +507,6 @@ async def _serve(source, services, sockets, started, stopping, on_error, on_requ
 class ThreadApp(LiveApp):
     """The app on its own asyncio loop in a daemon thread of this process."""
 
-    mode = "thread"
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._thread = None
@@ -519,13 +518,10 @@ class ThreadApp(LiveApp):
         sock = self._bind()
         ready = threading.Event()
 
-        def started():
-            ready.set()
-
         async def main():
             self._loop = asyncio.get_running_loop()
             self._stopping = asyncio.Event()
-            await _serve(self.source, self.services, [sock], started, self._stopping,
+            await _serve(self.source, self.services, [sock], ready.set, self._stopping,
                          self._errors.append, self._add_request)
 
         def run():
@@ -587,8 +583,6 @@ class ThreadApp(LiveApp):
 
 class SubprocessApp(LiveApp):
     """The app in a child process (``python -m harness.web``) that inherits the bound socket."""
-
-    mode = "subprocess"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

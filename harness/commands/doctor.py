@@ -19,8 +19,8 @@ import sys
 def configure(parser):
     from harness.doctor import checks
     parser.add_argument("--python", action="append", metavar="PATH", default=[],
-                        help="interpreter to inspect (repeatable); default: the one behind "
-                             "nosetests on PATH, and the current one")
+                        help="interpreter (or venv directory) to inspect, repeatable; default: "
+                             "the one behind nosetests on PATH, and the current one")
     parser.add_argument("--project", metavar="DIR", default=None,
                         help="project whose config files apply (default: current directory)")
     parser.add_argument("-c", "--config", action="append", metavar="FILE", default=[],
@@ -46,7 +46,10 @@ def run(args):
     if not os.path.isdir(project):
         raise DoctorError(f"no project directory {project}", fix="give an existing --project DIR")
     if args.python:
-        targets = merge([(p, "--python") for p in args.python], project, args.config)
+        # a venv or tox env directory stands for its interpreter
+        pythons = [os.path.join(p, "bin", "python") if os.path.isdir(p) else p
+                   for p in args.python]
+        targets = merge([(p, "--python") for p in pythons], project, args.config)
     else:
         targets = default_targets(project, args.config)
     selected = [name for name, fam in checks.load().items()

@@ -1,6 +1,6 @@
 """Run nosetests with the given arguments, and explain option and collection failures.
 
-usage: harness run [--json] [--no-guard] [--isolate] [--] [NOSE ARGUMENTS...]
+usage: harness run [--json] [--no-guard] [--isolate] [--harness-help] [--] [NOSE ARGUMENTS...]
 
 `harness run` takes the same arguments as `nosetests` and can replace it in CI. It runs nose in
 this interpreter, in a subprocess, with the argv guard on (see harness.plugins.argvguard), and
@@ -18,18 +18,24 @@ it when a nose argument is spelled like one of them: `harness run -- --json`):
   --json       print a JSON report on stdout (nose's stdout then goes to stderr)
   --no-guard   run without the argv guard
   --isolate    hide nose's arguments from code imported during collection (--argv-isolate)
+  --harness-help  show this text (`harness run --help` is nose's help)
 
 Exit code: nose's own, except a run that ends green although a test module raised SystemExit
 during collection (the tests after it never ran): that run fails with exit code 1.
 
-JSON report (version 1): {"version": 1, "command": "run", "python", "argv", "exit_code",
-"nose_exit_code", "guard": {"enabled", "armed", "isolate"}, "findings": [{"cause", "message",
-"file", "line", "fix", "detail", "origin"}], "events": [{"kind", "api", "file", "line", "code",
-"module", "argv", "isolated", "exit_code"}]}. "cause" is one of: foreign-parser, foreign-exit,
-green-but-empty, unknown-option, typo, ambiguous-option, plugin-failed, plugin-disabled,
-plugin-other-python, missing-value, bad-value, rejected, config-* (the same causes, set in a
-config file), config-bad-value, config-unreadable, env-bad-value, where-missing, where-is-file,
-where-several, foreign-unlocated.
+JSON report, schema "nose-harness.run/1" (fields may be added; the schema string changes only on
+incompatible changes): {"schema", "exit_code", "nose_exit_code", "python", "project", "argv",
+"guard": {"enabled", "armed", "isolate"}, "findings": [...], "events": [...]}. A finding has the
+doctor's shape (docs/doctor.md): {"id", "severity", "title", "evidence", "fix", "family": "run",
+"origin": "nose | foreign | config | env | collection", "file", "line"}. "armed" says that nose's
+parser accepted the command line and collection started. The ids: run.foreign-parser,
+run.foreign-exit, run.foreign-unlocated, run.green-but-empty, run.unknown-option, run.typo,
+run.ambiguous-option, run.plugin-failed, run.plugin-disabled, run.plugin-other-python,
+run.missing-value, run.bad-value, run.rejected, run.config-<any of the option ids>,
+run.config-bad-value, run.config-unreadable, run.env-bad-value, run.where-missing,
+run.where-is-file, run.where-several (a warning), run.where-relative-name, run.nose-crashed,
+run.uninspected. An event is what the argv guard saw: {"kind": "parse | read | exit", "api",
+"file", "line", "code", "module", "argv", "isolated", "exit_code"}.
 
 Examples:
 
@@ -37,8 +43,10 @@ Examples:
   harness run --json -- -w tests
 """
 
+import collections
+
 RAW_ARGS = True
-FLAGS = ("--json", "--no-guard", "--isolate")
+FLAGS = ("--json", "--no-guard", "--isolate", "--harness-help")
 
 
 def configure(parser):
@@ -61,6 +69,9 @@ def run(args):
     import sys
 
     flags, nose_args = split_flags(args.rest)
+    if "--harness-help" in flags:
+        sys.stdout.write(__doc__)
+        return 0
     report, findings = run_nose(nose_args, guard="--no-guard" not in flags,
                                 isolate="--isolate" in flags, json_mode="--json" in flags)
     if "--json" in flags:
@@ -93,10 +104,10 @@ class StderrFilter:
         self.held = None  # a complete traceback kept back
         self.skip_source_line = False
         self.several_done = False
-        self.tail = []
+        self.tail = collections.deque(maxlen=200)  # what the diagnosis reads
 
     def feed(self, raw):
-        self.tail = (self.tail + [raw])[-50:]
+        self.tail.append(raw)
         if self.skip_source_line:
             self.skip_source_line = False
             if raw.startswith(b"  "):
@@ -115,10 +126,10 @@ class StderrFilter:
                 else:
                     self._write(b"".join(block))
             return
+        self._flush_held()  # more output follows: the held traceback was not the last word
         if raw.startswith(b"Traceback (most recent call last):"):
             self.block = [raw]
             return
-        self._flush_held()
         self._write(raw)
 
     def _condensable(self, block):
@@ -156,8 +167,7 @@ def nose_command(python, nose_args):
     return [python, "-c", boot, *nose_args]
 
 
-def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False, python=None, cwd=None,
-             environ=None):
+def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False):
     """Run nose, pass its output through, and diagnose the run.
 
     Returns ``(report, findings)``: the JSON report, and the findings still to print (a finding
@@ -172,9 +182,10 @@ def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False, python=No
     from harness import options
     from harness.plugins.argvguard import EVENTS_ENV
 
-    python = python or sys.executable
-    cwd = os.path.abspath(cwd or os.getcwd())
-    env = dict(os.environ if environ is None else environ)
+    python = sys.executable
+    cwd = os.getcwd()
+    user_env = dict(os.environ)
+    env = dict(user_env)
     handle, events_path = tempfile.mkstemp(prefix="harness-argv-", suffix=".jsonl")
     os.close(handle)
     if guard:
@@ -202,18 +213,23 @@ def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False, python=No
 
     def install():
         from harness.doctor.target import Target
-        target = Target(python, project=cwd, env=env)
-        return options.Install(target.probe(("interp", "nose", "config")), python=python)
+        from harness.errors import HarnessError
+        target = Target(python, project=cwd, env=user_env)
+        try:
+            return options.Install(target.probe(("interp", "nose", "config")), python=python)
+        except HarnessError:
+            return None  # the finding says so; nose's exit code is kept either way
 
     findings, failed_empty = options.diagnose_run(
         argv=nose_args, exit_code=nose_exit, stderr=filtered.text(), armed=armed, events=events,
         held=(filtered.held or b"").decode("utf-8", "replace"), install_loader=install,
-        environ=env, project=cwd, guard=guard)
+        environ=user_env, project=cwd, guard=guard)
     explained = any(f.cause in EXPLAINED_CRASHES for f in findings)
     filtered.close(drop_held=explained)
     shown = [f for f in findings if not (f.cause == "where-several" and filtered.several_done)]
     report = {
-        "version": 1, "command": "run", "python": python, "argv": list(nose_args),
+        "schema": "nose-harness.run/1", "python": python, "project": cwd,
+        "argv": list(nose_args),
         "exit_code": 1 if failed_empty else nose_exit, "nose_exit_code": nose_exit,
         "guard": {"enabled": guard, "armed": armed is not None, "isolate": isolate},
         "findings": [f.to_json() for f in findings],

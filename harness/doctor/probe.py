@@ -132,27 +132,92 @@ def _record_check(base, entries):
     return missing, modified
 
 
+_INSTALLED = []
+
+
+def _headers(text):
+    """The header block of a METADATA / PKG-INFO file as {name: [values]} (no email parser:
+    it is the slowest part of reading metadata, and only the headers are needed)."""
+    headers = {}
+    last = None
+    for line in (text or "").splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last:
+            headers[last][-1] += "\n" + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            last = key.strip().lower()
+            headers.setdefault(last, []).append(value.strip())
+    return headers
+
+
+def _entry_point_lines(text):
+    """(group, name, value) for each line of an entry_points.txt that mentions nose."""
+    found = []
+    group = None
+    if "nose" not in (text or ""):
+        return found
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            group = line[1:-1].strip()
+            continue
+        name, sep, value = line.partition("=")
+        if sep and group:
+            found.append((group, name.strip(), value.strip()))
+    return found
+
+
+def installed():
+    """Every distribution once: (dist, path, name, version, headers, nose entry points)."""
+    if _INSTALLED:
+        return _INSTALLED
+    from importlib import metadata
+    seen = set()
+    for dist in metadata.distributions():
+        path = str(getattr(dist, "_path", "") or "")
+        if path in seen:
+            continue
+        seen.add(path)
+        headers = _headers(dist.read_text("METADATA") or dist.read_text("PKG-INFO"))
+        name = (headers.get("name") or ["?"])[0]
+        version = (headers.get("version") or [None])[0]
+        eps = [ep for ep in _entry_point_lines(dist.read_text("entry_points.txt"))
+               if ep[0] in NOSE_GROUPS or (ep[0] == "console_scripts"
+                                           and ep[1].startswith("nosetests"))]
+        _INSTALLED.append((dist, path, name, version, headers, eps))
+    return _INSTALLED
+
+
+def _requires_txt(dist):
+    """Requirements of an .egg-info distribution (unconditional ones, before any [section])."""
+    found = []
+    for line in (dist.read_text("requires.txt") or "").splitlines():
+        if line.startswith("["):
+            break
+        if line.strip():
+            found.append(line.strip())
+    return found
+
+
 def dists(request):
     """Installed distributions, as ``importlib.metadata`` in the target sees them.
 
     ``dists``: one dict per distribution with ``name``, ``version``, ``path`` (its .dist-info or
     .egg-info), ``location`` (the directory it is installed into), ``installer``,
-    ``requires_python``, ``python_classifiers`` (["3.8", ...]), ``requires`` (Requires-Dist lines),
+    ``editable`` (installed with ``pip install -e``), ``requires_python``, ``python_classifiers``
+    (["3.8", ...]), ``requires`` (Requires-Dist lines),
     ``top_level``, ``owns_nose`` (its RECORD or top_level lists the ``nose`` package),
     ``entry_points`` (those in the nose plugin groups and ``nosetests*`` console scripts:
     group, name, value), ``nose_files`` (RECORD paths of the nose package, absolute) and for
     owners of nose ``record_missing`` / ``record_modified`` (absolute paths).
     """
-    from importlib import metadata
     out = []
-    seen = set()
-    for dist in metadata.distributions():
-        meta = dist.metadata
-        name = meta["Name"] or "?"
-        path = str(getattr(dist, "_path", "") or "")
-        if path in seen:
-            continue
-        seen.add(path)
+    for dist, path, name, version, headers, eps in installed():
         location = os.path.dirname(path) if path else ""
         record = dist.read_text("RECORD") or dist.read_text("installed-files.txt") or ""
         entries = []
@@ -173,24 +238,18 @@ def dists(request):
             if full.startswith(pkg_dir + os.sep) or full == pkg_dir + ".py":
                 nose_entries.append((rel, digest))
         owns = bool(nose_entries) or "nose" in top
-        eps = []
-        try:
-            for ep in dist.entry_points:
-                if ep.group in NOSE_GROUPS or (ep.group == "console_scripts"
-                                               and ep.name.startswith("nosetests")):
-                    eps.append({"group": ep.group, "name": ep.name, "value": ep.value})
-        except Exception:  # a malformed entry_points.txt must not hide the distribution
-            pass
         item = {
-            "name": name, "version": meta["Version"], "path": path, "location": location,
+            "name": name, "version": version, "path": path, "location": location,
             "installer": (dist.read_text("INSTALLER") or "").strip() or None,
-            "requires_python": meta["Requires-Python"],
+            "editable": '"editable": true' in (dist.read_text("direct_url.json") or ""),
+            "requires_python": (headers.get("requires-python") or [None])[0],
             "python_classifiers": sorted(
-                {c.split("::")[-1].strip() for c in (meta.get_all("Classifier") or [])
+                {c.split("::")[-1].strip() for c in headers.get("classifier", [])
                  if re.match(r"Programming Language :: Python :: \d+\.\d+$", c)},
                 key=lambda v: tuple(int(x) for x in v.split("."))),
-            "requires": list(dist.requires or []),
-            "top_level": top, "owns_nose": owns, "entry_points": eps,
+            "requires": headers.get("requires-dist") or _requires_txt(dist),
+            "top_level": top, "owns_nose": owns,
+            "entry_points": [{"group": g, "name": n, "value": v} for g, n, v in eps],
             "nose_files": [os.path.normpath(os.path.join(base, rel)) for rel, _ in nose_entries],
         }
         if owns:
@@ -263,7 +322,7 @@ def resolve(request):
     ``candidates``: every sys.path entry that holds a ``nose`` package or module, in sys.path order
     (the first wins), each with ``path`` (the package directory or module file), ``entry``
     (the sys.path entry), ``origin`` (``pythonpath``, ``pth``, ``site``, ``stdlib``, ``cwd``,
-    ``other``) and ``origin_detail`` (the PYTHONPATH value or the ``.pth`` file:line).
+    ``other``, or ``finder`` when a meta path finder such as an editable install answers first) and ``origin_detail`` (the PYTHONPATH value or the ``.pth`` file:line).
     ``project_candidate``: a ``nose.py`` or ``nose/`` in the project directory itself (what
     ``python -m nose`` and ``setup.py nosetests`` run there would import first), or null.
     ``namespace_dirs``: ``nose`` directories without ``__init__.py`` (leftovers of an uninstall;
@@ -310,8 +369,30 @@ def resolve(request):
             origin, detail = "other", None
         out.append({"path": os.path.abspath(found), "entry": norm, "origin": origin,
                     "origin_detail": detail})
+    finder = _finder_location()
+    if finder and all(os.path.normpath(c["path"]) != finder for c in out) and not (
+            out and out[0]["origin"] == "pythonpath"):
+        # a meta path finder answers first (editable installs): that is what imports
+        out.insert(0, {"path": finder, "entry": os.path.dirname(finder), "origin": "finder",
+                       "origin_detail": None})
     project = _candidate(os.getcwd())
     return {"candidates": out, "project_candidate": project, "namespace_dirs": namespace}
+
+
+def _finder_location():
+    """Where the import system itself finds nose (top-level lookup: nothing is executed)."""
+    import importlib.util
+    try:
+        spec = importlib.util.find_spec("nose")
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations and spec.origin in (None, "namespace"):
+        return None  # a namespace package: reported through namespace_dirs
+    if spec.origin and os.path.basename(spec.origin).startswith("__init__."):
+        return os.path.normpath(os.path.dirname(spec.origin))
+    return os.path.normpath(spec.origin) if spec.origin else None
 
 
 # ----------------------------------------------------------------------------------------- nose
@@ -480,18 +561,16 @@ def _load(nose, out):
 
 
 def _entry_points(manager):
-    from importlib import metadata
+    from importlib.metadata import EntryPoint
     found = []
     adapt = getattr(manager, "ZeroNinePlugin", None)
-    for dist in metadata.distributions():
-        try:
-            eps = [ep for ep in dist.entry_points if ep.group in NOSE_GROUPS]
-        except Exception:
-            continue
-        for ep in eps:
-            item = {"group": ep.group, "name": ep.name, "value": ep.value,
-                    "dist": dist.metadata["Name"], "dist_version": dist.metadata["Version"],
-                    "dist_path": str(getattr(dist, "_path", "")), "ok": True, "error": None,
+    for _dist, path, name, version, _meta, eps in installed():
+        for group, ep_name, value in eps:
+            if group not in NOSE_GROUPS:
+                continue
+            ep = EntryPoint(ep_name, value, group)
+            item = {"group": group, "name": ep_name, "value": value, "dist": name,
+                    "dist_version": version, "dist_path": path, "ok": True, "error": None,
                     "plugin_name": None, "score": None, "options": []}
             try:
                 cls = ep.load()
@@ -833,7 +912,10 @@ def main(argv):
     if request.get("project"):
         os.chdir(request["project"])
     out = {"probe": PROBE_VERSION, "mode": mode, "sections": {}, "failed": {}}
-    if mode == "collect":
+    if sys.version_info < (3, 8):
+        out["unsupported"] = "%d.%d.%d" % sys.version_info[:3]
+        wanted = []
+    elif mode == "collect":
         wanted = [("collect", collect)]
     else:
         names = request.get("sections") or [name for name, _ in SECTIONS]

@@ -24,8 +24,10 @@ interpreter, timeout, garbage instead of JSON) raises ``DoctorError``: the docto
 exit code 2, not into a finding.
 """
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -72,21 +74,36 @@ class Target:
         request = dict(request, project=self.project, config_files=self.config_files)
         command = [self.python, PROBE, mode, json.dumps(request)]
         try:
-            done = subprocess.run(command, cwd=self.project, env=env, stdin=subprocess.DEVNULL,
-                                  capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            raise ProbeTimeout(mode, timeout, _tail(exc.stderr)) from None
+            # a session of its own: on timeout the whole group goes, including servers that a
+            # test module started and that would otherwise keep the pipes open
+            proc = subprocess.Popen(command, cwd=self.project, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True)
         except OSError as exc:
             raise DoctorError(f"cannot run {self.python}: {exc.strerror}",
                               fix="check the interpreter with: " + f"{self.python} -V") from None
         try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            raise ProbeTimeout(mode, timeout, _tail(stderr)) from None
+        done = subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
+        try:
             out = json.loads(done.stdout.decode("utf-8", "replace"))
         except ValueError:
+            if b"SyntaxError" in done.stderr:
+                raise DoctorError(f"{self.python} is too old for the doctor's probe",
+                                  fix="the doctor inspects Python 3.8 and newer") from None
             raise DoctorError(
                 f"the probe got no answer from {self.python} (exit {done.returncode})",
                 detail=_tail(done.stderr) or None,
                 fix=f"run {self.python} -c 'import sys; print(sys.version)' to see what is wrong"
             ) from None
+        if out.get("unsupported"):
+            raise DoctorError(f"{self.python} is Python {out['unsupported']}, too old for the "
+                              f"doctor's probe", fix="the doctor inspects Python 3.8 and newer")
         self.failed.update(out.get("failed", {}))
         out["stderr"] = _tail(done.stderr)
         return out

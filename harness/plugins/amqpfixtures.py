@@ -25,6 +25,7 @@ The format of the files is in docs/fixtures.md; the test API in ``harness.testin
 """
 
 import os
+import secrets
 import sys
 
 from nose.plugins import Plugin
@@ -55,6 +56,8 @@ class AmqpFixtures(Plugin):
         super().configure(options, conf)
         if not self.enabled:
             return
+        # One run id for the whole run, inherited by worker processes (names: <name>@nh-<run>-<worker>).
+        os.environ.setdefault("HARNESS_RUN_ID", secrets.token_hex(3))
         self.fixtures_dir = options.amqp_fixtures_dir
         self.timeout = options.amqp_timeout
         self.broker = None

@@ -15,14 +15,21 @@ Enable it with ``--with-argv-guard`` (``harness run`` turns it on by default) or
 (it sees ``sys.argv == [argv0]``) and turns a SystemExit at import into an error of that module,
 so that the rest of the run goes on. When everything is fine the guard prints nothing.
 
-Example, with ``parser.parse_args()`` at the top of ``tests/helper.py``::
+Example, with ``options, args = parser.parse_args()`` on line 6 of ``tests/helper.py``::
 
-    $ nosetests -x
-    argv-guard: optparse parses nose's command line at tests/helper.py:9 while importing
-    tests/test_cli.py; it sees: -x
-      fix: parse the command line only under `if __name__ == '__main__':` ...
-    argv-guard: SystemExit(2) raised at tests/helper.py:9 (optparse) while importing
-    tests/test_cli.py: the run stops here
+    $ nosetests --with-argv-guard -x
+    argv-guard: optparse parses nose's command line at tests/helper.py:6 while importing
+    tests/test_a.py; it sees: --with-argv-guard -x
+      fix: parse the command line only under `if __name__ == '__main__':` (or pass the
+      arguments explicitly, e.g. parse_args([])); to run anyway, hide nose's arguments with
+      `harness run --isolate` or `nosetests --argv-isolate`
+    Usage: nosetests [options]
+
+    nosetests: error: no such option: --with-argv-guard
+    argv-guard: SystemExit(2) raised at tests/helper.py:6 (optparse) while importing
+    tests/test_a.py: the run stops here
+
+(Lines wrapped here.) Under ``harness run`` the fix is printed once, with its explanation.
 """
 
 import os

@@ -3,10 +3,10 @@
 The app comes from a factory (``package.module:make_app``, called with a ``harness.web.Services``
 holding the run's PostgreSQL and AMQP URLs) or from a YAML route map of ``[path, dotted.Handler]``
 pairs. It runs on its own loop in a thread of the nose process, or in a child process. The plugin
-waits until it answers HTTP before the first test that needs it, stops it cleanly afterwards, and
-adds the traceback of any exception a handler raised during a failing test, and the requests the
-app served meanwhile, to that test's output.
-Tests reach it through ``harness.testing.web`` (``fetch``, ``base_url``, ``LiveAppTestCase``).
+starts it before the first test that needs it and waits until it answers HTTP, stops it cleanly
+at the end of its scope, and adds to a failing test's output the traceback of any exception a
+handler raised during that test, and the requests the app served meanwhile. Tests reach it
+through ``harness.testing.web`` (``fetch``, ``base_url``, ``LiveAppTestCase``).
 
 Options (each also settable in ``setup.cfg [nosetests]`` without the dashes, or by the
 environment variable in brackets):
@@ -18,20 +18,26 @@ environment variable in brackets):
   --tornado-scope=run|module|class   how long one app lives (default run)   [NOSE_TORNADO_SCOPE]
   --tornado-timeout=SECONDS      how long to wait for the first answer (10) [NOSE_TORNADO_TIMEOUT]
 
-A test module, package or class may declare its own app; it then runs for that context's lifetime,
-whatever the scope::
+With ``--tornado-scope=class``, each test class gets a fresh app, and the function tests of a
+module share one. A test module, package or class may also declare its own app; it then runs for
+that context's lifetime, whatever the scope::
 
     tornado_app = "examples.bank.app:make_app"   # or tornado_routes = "routes.yaml" (relative
     tornado_mode = "subprocess"                  # to the module's file); mode is optional
 
 Example::
 
-    nosetests --with-services --with-pg-fixtures --with-tornado \\
+    nosetests --with-services --with-pg-fixtures --with-amqp-fixtures --with-tornado \\
         --tornado-app=examples.bank.app:make_app --tornado-scope=class suites/integration
 
-The app starts after the services (score 3000) and the fixtures (2000), so its factory sees the
-databases and brokers they prepared. A broken app is one error without a traceback, on the module
-or class that needed it; with ``--tornado-scope=run`` the run then stops, since no test can pass.
+The app starts after the services (score 3000) and the fixtures (2000) have prepared the test: its
+factory gets the test's database (``harness.testing.pg``) and the AMQP names the fixtures declared
+(``Services.name("bank.events")``). When a later test of the same scope has another database (a
+template clone per test), the app is restarted against it.
+
+A broken app is one error without a traceback, on the first test that needed it; the other tests
+of its scope fail at once with a one-line pointer to it, and with ``--tornado-scope=run`` the run
+stops there, since no test can pass.
 """
 
 import dataclasses

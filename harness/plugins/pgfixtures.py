@@ -83,7 +83,8 @@ class PgFixtures(Plugin):
         super().configure(options, conf)
         if not self.enabled:
             return
-        self.project_dir = Path(getattr(conf, "workingDir", None) or os.getcwd())
+        # setup.cfg is read where nosetests runs (nose's workingDir follows `where`).
+        self.project_dir = Path.cwd()
         try:
             self.settings = settings(options, self.project_dir)
         except ConfigError as error:

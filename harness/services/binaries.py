@@ -1,12 +1,13 @@
 """Finding the server binaries for private instances, and saying how to install them.
 
 PostgreSQL (``initdb``, ``pg_ctl``, ``postgres`` in one directory) is searched, in order, in
-``HARNESS_PG_BINDIR``, ``pg_config --bindir``, every directory of ``PATH`` (symlinks resolved),
+``pg_config --bindir``, every directory of ``PATH`` (symlinks resolved),
 ``/usr/lib/postgresql/*/bin`` (newest version first) and the usual Homebrew, Postgres.app and RHEL
-places. No version is hard-coded.
+places. No version is hard-coded. ``HARNESS_PG_BINDIR`` replaces the search: a directory chosen
+on purpose that lacks the tools is an error, not a reason to pick another PostgreSQL.
 
-RabbitMQ (``rabbitmq-server``, plus Erlang's ``epmd``) is searched in ``HARNESS_RABBITMQ_SERVER``,
-``/usr/lib/rabbitmq/bin`` (Debian's real script: the ``/usr/sbin`` one is a wrapper that switches to
+RabbitMQ (``rabbitmq-server``, plus Erlang's ``epmd``) is ``HARNESS_RABBITMQ_SERVER`` when set,
+else searched in ``/usr/lib/rabbitmq/bin`` (Debian's real script: the ``/usr/sbin`` one is a wrapper that switches to
 the ``rabbitmq`` user and its directories), ``PATH``, the sbin directories and Homebrew.
 
 When nothing is found, ``ServiceError`` lists every place searched and the install command for
@@ -88,9 +89,9 @@ def _path_dirs(environ):
 def pg_candidates(environ=None, globs=PG_GLOBS):
     """Directories that may hold PostgreSQL's server binaries, in search order."""
     environ = os.environ if environ is None else environ
-    dirs = []
     if environ.get("HARNESS_PG_BINDIR"):
-        dirs.append(environ["HARNESS_PG_BINDIR"])
+        return [environ["HARNESS_PG_BINDIR"]]  # an explicit choice: never another PostgreSQL
+    dirs = []
     for entry in _path_dirs(environ):
         pg_config = os.path.join(entry, "pg_config")
         if _executable(pg_config):
@@ -141,11 +142,11 @@ def _pg_version(postgres):
 def find_rabbitmq(environ=None, dirs=RABBIT_DIRS, epmd_dirs=EPMD_DIRS):
     """``rabbitmq-server`` and ``epmd``, as ``RabbitBinaries``."""
     environ = os.environ if environ is None else environ
-    searched = []
     if environ.get("HARNESS_RABBITMQ_SERVER"):
-        searched.append(environ["HARNESS_RABBITMQ_SERVER"])
-    candidates = _expand(dirs[:2]) + _path_dirs(environ) + _expand(dirs[2:])
-    searched.extend(os.path.join(entry, "rabbitmq-server") for entry in candidates)
+        searched = [environ["HARNESS_RABBITMQ_SERVER"]]  # an explicit choice: nothing else
+    else:
+        candidates = _expand(dirs[:2]) + _path_dirs(environ) + _expand(dirs[2:])
+        searched = [os.path.join(entry, "rabbitmq-server") for entry in candidates]
     server = next((path for path in _unique(searched) if _usable_server(path)), None)
     epmd_searched = [os.path.join(entry, "epmd")
                      for entry in _path_dirs(environ) + _expand(epmd_dirs)]

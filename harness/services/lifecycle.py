@@ -76,7 +76,10 @@ def _check_record(record):
 
 def prune(statefile, check_external=False):
     """Discard every record that cannot be trusted; returns ``[(record, reason)]``."""
-    stale = []
+    stale = [(state.Record(kind=os.path.basename(root).split("-")[2], id=os.path.basename(root),
+                           url="", owner="run", root=root),
+              "directory left by a run that ended while its server started: deleted")
+             for root in state.sweep()]
     with statefile.edit() as records:
         for record in list(records):
             reason = state.problem(record, _check_record if check_external else None)

@@ -10,7 +10,8 @@
    upgrade or another account never reuses a stale template;
 3. ``harness.conf``, included from ``postgresql.conf``: ``listen_addresses = '127.0.0.1'``, a free
    port, no Unix socket, ``fsync``/``synchronous_commit``/``full_page_writes`` off (the data is
-   thrown away; durability only costs time);
+   thrown away; durability only costs time), dynamic shared memory in the data directory (a
+   killed server leaves nothing behind in ``/dev/shm``);
 4. ``pg_ctl start`` without ``-w``, then the harness watches ``postmaster.pid`` for "ready" every
    few milliseconds (``pg_ctl -w`` polls ten times a second) and the log for FATAL/PANIC, so that a
    failure is reported at once with the tail of the log. A port taken in the meantime is retried.
@@ -29,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -39,6 +41,7 @@ from harness.services.progress import Progress
 SUPERUSER = "postgres"
 INITDB_OPTIONS = ("-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "-N")
 START_TIMEOUT = 60.0
+MARKER = "-D {root}/data"  # on the postmaster's command line: tells our server from any other
 PORT_ATTEMPTS = 3
 
 SETTINGS = """\
@@ -49,6 +52,7 @@ unix_socket_directories = ''
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+dynamic_shared_memory_type = mmap
 """
 
 
@@ -82,7 +86,7 @@ def start_private(owner="run", progress=None, environ=None, pg=None, cache=None,
         user = process.server_user(environ)
     cache = cache or cache_dir(environ)
     template = template_path(pg, user, cache)
-    root = state.make_root("postgres")
+    root = state.make_root("postgres", owner=owner, markers=(MARKER,))
     data = os.path.join(root, "data")
     try:
         user.chown_tree(root)
@@ -96,20 +100,21 @@ def start_private(owner="run", progress=None, environ=None, pg=None, cache=None,
             if use_cache:
                 with progress.step("postgres", "save initdb result as cached template"):
                     _save_template(data, template)
-        record = None
-        for attempt in range(PORT_ATTEMPTS):
+        attempts_left = PORT_ATTEMPTS
+        while True:
+            attempts_left -= 1
             port = ports.free_ports(1)[0]
             with open(os.path.join(data, "harness.conf"), "w", encoding="utf-8") as handle:
                 handle.write(SETTINGS.format(port=port))
             with progress.step("postgres", f"pg_ctl start on 127.0.0.1:{port} until ready"):
+                # returns None when the port was taken meanwhile; the last attempt raises instead
                 record = _start(pg, user, root, data, port, owner,
-                                last_attempt=attempt == PORT_ATTEMPTS - 1)
+                                last_attempt=attempts_left == 0)
             if record:
                 return record
     except BaseException:
         state.remove_root(root)
         raise
-    raise AssertionError("unreachable: the last attempt raises")
 
 
 def _initdb(pg, user, data, root):
@@ -173,13 +178,16 @@ def _start(pg, user, root, data, port, owner, last_attempt):
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=root,
             env=_server_env(root), **user.popen_kwargs())
     pid = _wait_ready(pg_ctl, data, log, port, last_attempt)
+    # pg_ctl notices "ready" at its next tick and exits; reap it without waiting for it
+    threading.Thread(target=pg_ctl.wait, daemon=True).start()
     if pid is None:
         return None
     return state.Record(
         kind="postgres", id=f"postgres-{uuid.uuid4().hex[:8]}",
         url=f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres",
         owner=owner, port=port, ports={"postgres": port},
-        procs=[state.Proc("postgres", pid, marker=data, stop_signal="SIGQUIT")],
+        procs=[state.Proc("postgres", pid, marker=MARKER.format(root=root),
+                          stop_signal="SIGQUIT")],
         root=root, logs=[log], os_user=user.name, version=f"PostgreSQL {pg.version}",
         started_at=started, **(state.owner_fields() if owner == "run" else {}))
 

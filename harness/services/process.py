@@ -63,6 +63,28 @@ def cmdline(pid):
     return out.stdout.strip() or None
 
 
+def cmdlines():
+    """``{pid: command line}`` of every process we can see."""
+    found = {}
+    if os.path.isdir("/proc/self"):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                line = cmdline(int(name))
+                if line:
+                    found[int(name)] = line
+        return found
+    try:
+        out = subprocess.run(["ps", "-axo", "pid=,command="], capture_output=True, text=True,
+                             timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return found
+    for row in out.splitlines():
+        pid, _, line = row.strip().partition(" ")
+        if pid.isdigit():
+            found[int(pid)] = line.strip()
+    return found
+
+
 def start_token(pid):
     """Something that changes when ``pid`` is reused: the process start time."""
     try:

@@ -10,11 +10,13 @@ machine's broker or with another run:
   machine's epmd on 4369, and nothing outlives the instance;
 - ``RABBITMQ_MNESIA_BASE``, ``RABBITMQ_LOG_BASE`` and ``HOME`` (hence the Erlang cookie) inside the
   instance directory;
-- ``RABBITMQ_CONFIG_FILE`` pointing at an Erlang-term ``rabbitmq.config`` (listener on
-  127.0.0.1 only). The classic format skips the cuttlefish schema translation that a
-  ``rabbitmq.conf`` costs, about 2.5 s of every boot. ``RABBITMQ_CONF_ENV_FILE``,
-  ``RABBITMQ_CONFIG_FILES`` and ``RABBITMQ_ADVANCED_CONFIG_FILE`` point into the instance
-  directory too, so ``/etc/rabbitmq`` (whose listener is the machine's 5672) is never read;
+- no configuration file at all: the AMQP listener comes from ``RABBITMQ_NODE_IP_ADDRESS=127.0.0.1``
+  and ``RABBITMQ_NODE_PORT``, loopback distribution from ``-kernel inet_dist_use_interface``.
+  With any config file (even an Erlang-term one) RabbitMQ 3.10 scans every installed plugin for
+  cuttlefish schemas, 1 to 2.5 s of each boot. ``RABBITMQ_CONFIG_FILE``,
+  ``RABBITMQ_CONFIG_FILES``, ``RABBITMQ_ADVANCED_CONFIG_FILE`` and ``RABBITMQ_CONF_ENV_FILE`` point
+  at absent or empty files in the instance directory, so ``/etc/rabbitmq`` (whose listener is the
+  machine's 5672) is never read;
 - ``RABBITMQ_ENABLED_PLUGINS_FILE`` with no plugins: a test broker needs AMQP only, and every
   plugin adds boot time;
 - ``RABBITMQ_ALLOW_INPUT=1`` with ``-noinput``, so that the script execs the VM and the pid the
@@ -25,7 +27,8 @@ every 20 ms; if the VM exits first, the error shows the tail of its logs.
 
 To use ``rabbitmqctl`` on a private node, give it the node's environment::
 
-    HOME=<root>/home ERL_EPMD_PORT=<epmd port> rabbitmqctl -n harness-xxxx@localhost status
+    HOME=<root>/home ERL_EPMD_PORT=<epmd port> <dir of rabbitmq-server>/rabbitmqctl \\
+        -n harness-xxxx@localhost status
 
 (``harness services status`` prints this line). Stopping kills the VM and its epmd: the node is
 disposable and its directory is deleted.
@@ -41,14 +44,10 @@ from harness.services import binaries, external, ports, process, state
 from harness.services.progress import Progress
 
 START_TIMEOUT = 90.0
+# text on the command lines of the node's processes: tells them from any other VM or epmd
+VM_MARKER = "-home {root}/home"     # erlexec puts HOME there
+EPMD_MARKER = "{root}/epmd -port"   # epmd is started with argv[0] inside the instance directory
 PORT_ATTEMPTS = 2
-
-CONFIG = """\
-%% written by nose-harness for a private, disposable node
-[{{rabbit, [{{tcp_listeners, [{{"127.0.0.1", {port}}}]}}]}},
- {{kernel, [{{inet_dist_use_interface, {{127,0,0,1}}}}]}}].
-"""
-
 
 def node_env(root, node, amqp_port, dist_port, epmd_port, base=None):
     """The environment ``rabbitmq-server`` runs with: nothing inherited that names a node."""
@@ -61,7 +60,7 @@ def node_env(root, node, amqp_port, dist_port, epmd_port, base=None):
         RABBITMQ_NODE_IP_ADDRESS="127.0.0.1",
         RABBITMQ_NODE_PORT=str(amqp_port),
         RABBITMQ_DIST_PORT=str(dist_port),
-        RABBITMQ_CONFIG_FILE=os.path.join(root, "rabbitmq.config"),
+        RABBITMQ_CONFIG_FILE=os.path.join(root, "none"),  # absent on purpose: see above
         RABBITMQ_CONFIG_FILES=os.path.join(root, "conf.d"),
         RABBITMQ_ADVANCED_CONFIG_FILE=os.path.join(root, "advanced.config"),
         RABBITMQ_CONF_ENV_FILE=os.path.join(root, "rabbitmq-env.conf"),
@@ -81,7 +80,8 @@ def node_env(root, node, amqp_port, dist_port, epmd_port, base=None):
 def ctl_hint(record):
     """The command line that points ``rabbitmqctl`` at a private node."""
     return (f"HOME={record.root}/home ERL_EPMD_PORT={record.ports.get('epmd')} "
-            f"rabbitmqctl -n {record.ports.get('node')} status")
+            f"{record.extra.get('rabbitmqctl', 'rabbitmqctl')} -n {record.extra.get('node')} "
+            "status")
 
 
 def start_private(owner="run", progress=None, environ=None, rabbit=None):
@@ -90,36 +90,36 @@ def start_private(owner="run", progress=None, environ=None, rabbit=None):
     environ = os.environ if environ is None else environ
     with progress.step("rabbitmq", "find rabbitmq-server, epmd"):
         rabbit = rabbit or binaries.find_rabbitmq(environ)
-    for attempt in range(PORT_ATTEMPTS):
-        last = attempt == PORT_ATTEMPTS - 1
+    attempts_left = PORT_ATTEMPTS
+    while True:
+        attempts_left -= 1
         try:
-            record = _attempt(rabbit, owner, progress, environ, last)
+            # None when a port was taken meanwhile; the last attempt raises instead
+            record = _attempt(rabbit, owner, progress, environ, attempts_left == 0)
         except _PortTaken:
-            if last:
+            if attempts_left == 0:
                 raise
             continue
         if record:
             return record
-    raise AssertionError("unreachable: the last attempt raises")
 
 
 def _attempt(rabbit, owner, progress, environ, last_attempt):
     amqp_port, dist_port, epmd_port = ports.free_ports(3)
     node = f"harness-{uuid.uuid4().hex[:8]}@localhost"
-    root = state.make_root("rabbitmq")
+    root = state.make_root("rabbitmq", owner=owner, markers=(VM_MARKER, EPMD_MARKER))
     procs = []
     try:
-        with progress.step("rabbitmq", "write config, plugins file, directories"):
-            _layout(root, amqp_port)
+        with progress.step("rabbitmq", "plugins file, directories"):
+            _layout(root)
         with progress.step("rabbitmq", f"epmd on 127.0.0.1:{epmd_port}"):
             epmd = _start_epmd(rabbit, root, epmd_port)
-            procs.append(state.Proc("epmd", epmd.pid, marker=f"-port {epmd_port}"))
+            procs.append(state.Proc("epmd", epmd.pid, marker=EPMD_MARKER.format(root=root)))
         env = node_env(root, node, amqp_port, dist_port, epmd_port, base=environ)
         started = time.time()
         with progress.step("rabbitmq", f"rabbitmq-server {node} until AMQP on :{amqp_port}"):
             server = _start_server(rabbit, root, env)
-            # HOME is on the VM's command line (-home): it marks the process as this instance's
-            procs.insert(0, state.Proc("rabbitmq", server.pid, marker=env["HOME"],
+            procs.insert(0, state.Proc("rabbitmq", server.pid, marker=VM_MARKER.format(root=root),
                                        stop_signal="SIGKILL"))
             url = f"amqp://guest:guest@127.0.0.1:{amqp_port}/%2F"
             version = _wait_ready(server, url, amqp_port, root, last_attempt)
@@ -129,7 +129,9 @@ def _attempt(rabbit, owner, progress, environ, last_attempt):
         return state.Record(
             kind="rabbitmq", id=f"rabbitmq-{uuid.uuid4().hex[:8]}", url=url, owner=owner,
             port=amqp_port,
-            ports={"amqp": amqp_port, "dist": dist_port, "epmd": epmd_port, "node": node},
+            ports={"amqp": amqp_port, "dist": dist_port, "epmd": epmd_port},
+            extra={"node": node, "rabbitmqctl": os.path.join(os.path.dirname(rabbit.server),
+                                                             "rabbitmqctl")},
             procs=procs, root=root, logs=_logs(root), os_user=process.current_user().name,
             version=version, started_at=started,
             **(state.owner_fields() if owner == "run" else {}))
@@ -143,11 +145,10 @@ def _discard(procs, root):
                                root=root), timeout=5.0)
 
 
-def _layout(root, amqp_port):
+def _layout(root):
     for name in ("home", "mnesia", "log"):
         os.makedirs(os.path.join(root, name), mode=0o700)
     files = {
-        "rabbitmq.config": CONFIG.format(port=amqp_port),
         "enabled_plugins": "[].\n",
         "rabbitmq-env.conf": "# empty: /etc/rabbitmq/rabbitmq-env.conf must not apply\n",
     }
@@ -158,7 +159,9 @@ def _layout(root, amqp_port):
 
 def _start_epmd(rabbit, root, port):
     with open(os.path.join(root, "log", "epmd.log"), "wb") as out:
-        epmd = subprocess.Popen([rabbit.epmd, "-port", str(port), "-address", "127.0.0.1"],
+        # argv[0] names the instance directory: it marks the process as this instance's
+        epmd = subprocess.Popen([os.path.join(root, "epmd"), "-port", str(port),
+                                 "-address", "127.0.0.1"], executable=rabbit.epmd,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 cwd=root, **process.detached())
     deadline = time.monotonic() + 10.0

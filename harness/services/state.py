@@ -35,6 +35,7 @@ from harness.services import ports, process
 
 FILENAME = "services.json"
 MARKER_FILE = ".nose-harness-instance"
+PREFIX = "nose-harness-"
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Record:
     os_user: str = ""
     version: str = ""
     started_at: float = 0.0
+    extra: dict = field(default_factory=dict)  # kind-specific facts: node name, rabbitmqctl
 
     def __post_init__(self):
         self.procs = [proc if isinstance(proc, Proc) else Proc(**proc) for proc in self.procs]
@@ -193,11 +195,75 @@ def run_dir(environ=None):
     return tempfile.gettempdir()
 
 
-def make_root(kind, base=None):
-    """A new, unique instance directory (mode 0700) carrying the harness's marker file."""
+def make_root(kind, owner="run", markers=(), base=None):
+    """A new, unique instance directory (mode 0700) carrying the harness's marker file.
+
+    The marker file records who created the directory, for whom (``owner``), and the text that
+    the command line of each of the instance's processes will contain (``markers``, with
+    ``{root}`` replaced by the directory), so that ``sweep()`` can tell debris (a run killed
+    while its server booted) from a directory in use, and find the processes to stop.
+    """
     base = base or run_dir()
     os.makedirs(base, exist_ok=True)
-    root = tempfile.mkdtemp(prefix=f"nose-harness-{kind}-", dir=base)
+    root = tempfile.mkdtemp(prefix=f"{PREFIX}{kind}-", dir=base)
+    creator = os.getpid()
     with open(os.path.join(root, MARKER_FILE), "w", encoding="utf-8") as handle:
-        handle.write(f"created by nose-harness, pid {os.getpid()}, {time.ctime()}\n")
+        json.dump({"kind": kind, "owner": owner, "pid": creator,
+                   "token": process.start_token(creator) or "", "created": time.time(),
+                   "markers": [marker.format(root=root) for marker in markers]}, handle)
     return root
+
+
+def sweep(base=None):
+    """Delete instance directories nobody can use any more; returns the paths removed.
+
+    A directory whose creator still runs is left alone. Otherwise the instance's processes are
+    those whose command line contains one of its markers (``-D <root>/data`` for PostgreSQL,
+    ``-home <root>/home`` for the Erlang VM, ``<root>/epmd -port`` for its epmd). A ``run``
+    instance whose run has ended is stopped and deleted; an ``up`` instance is deleted only when
+    none of its processes runs (``up`` exits as soon as its servers are ready).
+    """
+    base = base or run_dir()
+    try:
+        names = [name for name in os.listdir(base) if name.startswith(PREFIX)]
+    except OSError:
+        return []
+    candidates = []
+    for name in names:
+        root = os.path.join(base, name)
+        info = _marker(root)
+        if info is None or _creator_alive(info):
+            continue
+        candidates.append((root, info))
+    if not candidates:
+        return []
+    running = process.cmdlines()
+    removed = []
+    for root, info in candidates:
+        markers = [marker for marker in info.get("markers", ()) if root in marker]
+        users = {pid: marker for pid, line in running.items()
+                 for marker in markers if marker in line}
+        if users and info.get("owner") != "run":
+            continue
+        for pid, marker in users.items():
+            process.stop(pid, marker, sig=signal.SIGTERM, timeout=5.0)
+        remove_root(root)
+        removed.append(root)
+    return removed
+
+
+def _marker(root):
+    try:
+        with open(os.path.join(root, MARKER_FILE), encoding="utf-8") as handle:
+            info = json.load(handle)
+        return info if isinstance(info, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _creator_alive(info):
+    pid = info.get("pid")
+    if not isinstance(pid, int) or not process.alive(pid):
+        return False
+    token = process.start_token(pid)
+    return not (info.get("token") and token and token != info["token"])

@@ -51,6 +51,7 @@ _broker = [None]
 DEFAULT_GET_TIMEOUT = 2.0
 DEFAULT_CONSUME_TIMEOUT = 5.0
 _ANY = object()
+_PROPERTIES = {name for name, _ in pyamqp.Message.PROPERTIES} - {"application_headers"}
 
 
 # -- state (used by the plugin and by ``fixtures``) ----------------------------------------------
@@ -138,6 +139,11 @@ def publish(exchange, routing_key="", body=b"", *, json=_ANY, headers=None, **pr
     refuses raises ``FixtureError`` naming this call.
     """
     call = _Call(1)
+    for key in properties:
+        if key not in _PROPERTIES:
+            close = difflib.get_close_matches(key, sorted(_PROPERTIES), 1)
+            raise TypeError(f"publish() got an unknown AMQP property {key!r}"
+                            + (f"; did you mean {close[0]!r}?" if close else ""))
     target = broker()
     if json is not _ANY:
         body = jsonlib.dumps(json, separators=(",", ":")).encode("utf-8")

@@ -106,6 +106,8 @@ def base_url():
 
 def url(path="/"):
     """An absolute URL for ``path`` on the current app; absolute URLs pass through."""
+    if urlsplit(path).scheme:
+        return path
     return urljoin(base_url() + "/", path)
 
 
@@ -158,8 +160,8 @@ def fetch(path, method="GET", *, body=None, json=None, headers=None, timeout=TIM
     split = urlsplit(target)
     connection = http.client.HTTPConnection(split.hostname, split.port, timeout=timeout)
     try:
-        connection.request(method, split.path + (f"?{split.query}" if split.query else "") or "/",
-                           body=body, headers=headers)
+        target_path = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        connection.request(method, target_path, body=body, headers=headers)
         response = connection.getresponse()
         return Response(method, target, response.status, response.reason, response.msg,
                         response.read())

@@ -48,6 +48,8 @@ def test_module_failing_to_import():
 
 
 def test_collection_that_hangs_times_out():
-    directory = project({"test_slow.py": "import time\ntime.sleep(30)\n"})
+    # the child keeps the probe's pipes open: the doctor must still come back
+    directory = project({"test_slow.py": "import subprocess\nimport time\n\n"
+                                         "subprocess.Popen(['sleep', '60'])\ntime.sleep(30)\n"})
     run = doctor("--python", python("healthy-3.11"), "--timeout", "2", project=directory)
     assert "within 2 s" in run.finding("collection.timeout")["title"]

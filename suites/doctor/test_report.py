@@ -88,3 +88,17 @@ def test_shebang_forms():
     with open(env, "w") as handle:
         handle.write("#!/usr/bin/env python3\n")
     assert read(env, env_path="/usr/bin").interpreter.endswith("python3")
+
+
+def test_interpreter_too_old_for_the_probe_is_exit_2():
+    from suites.doctor.envs import find_python
+    old = find_python("3.7")
+    run = doctor("--python", old, "--no-collect", project=project())
+    assert run.code == 2 and run.data["status"] == "failed"
+    assert "too old for the doctor's probe" in run.data["targets"][0]["error"]
+
+
+def test_a_venv_directory_stands_for_its_interpreter():
+    from suites.doctor.envs import get
+    run = doctor("--python", get("healthy-3.12"), "--no-collect", project=project())
+    assert run.code == 0 and run.data["targets"][0]["version"].startswith("3.12")

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from harness.testing import amqp as mq
 from harness.testing import pg
-from harness.testing.web import LiveAppTestCase, fetch
+from harness.testing.web import LiveAppTestCase, base_url, fetch
 
 pg_fixtures = ["accounts.yaml", "transfers.yaml"]
 pg_isolation = "reload"
@@ -31,6 +31,11 @@ def transfer(source, target, amount, **extra):
 
 def balances(*labels):
     return [pg.row(label)["balance"] for label in labels]
+
+
+def sources(messages):
+    """Who published each message: "fixture" (bank_events.yaml) or "bank" (the app)."""
+    return [message.headers.get("source") for message in messages]
 
 
 def test_health():
@@ -92,9 +97,10 @@ def test_a_transfer_moves_money_records_it_and_publishes_one_event():
 
 
 def test_each_test_starts_from_the_fixtures_again():
-    # The previous test moved 250.25 from alice to bob; the fixtures were reloaded since.
+    # The previous test moved 250.25 from alice to bob; the fixtures were reloaded since, and
+    # the queues hold the fixture's events only.
     assert balances("alice", "bob") == [Decimal("1000.00"), Decimal("250.50")]
-    assert [message.json()["transfer"] for message in mq.drain("notifications")] == ["rent"]
+    assert sources(mq.drain("notifications")) == ["fixture"]
 
 
 def test_refused_transfers_change_nothing_and_publish_nothing():
@@ -117,7 +123,7 @@ def test_refused_transfers_change_nothing_and_publish_nothing():
         cursor.execute("SELECT count(*) AS n FROM transfers")
         assert cursor.fetchone()["n"] == 2  # rent and refund, from the fixtures
     # Only the fixture's own event is there: the refused transfers published nothing.
-    assert [message.json()["transfer"] for message in mq.drain("notifications")] == ["rent"]
+    assert sources(mq.drain("notifications")) == ["fixture"]
 
 
 def test_bad_requests_are_400():
@@ -142,3 +148,25 @@ class SubprocessTransferTest(LiveAppTestCase):
         mq.assert_received("audit", json={"transfer": response.json()["id"],
                                           "from": pg.key("bob"), "to": pg.key("alice"),
                                           "amount": "0.50", "currency": "EUR"})
+
+
+class TestTemplateClones:
+    """A fresh clone of the fixtures' database per test: the app is restarted against each."""
+
+    pg_isolation = "template"
+    seen = []  # (database URL, app URL) of each test
+
+    def check_fresh_clone(self):
+        assert fetch(f"/accounts/{pg.key('bob')}").json()["balance"] == "250.50"
+        response = transfer("bob", "alice", "250.50")  # empty bob's account in this clone
+        assert response.status == 201, response
+        assert balances("bob") == [Decimal("0.00")]
+        self.seen.append((pg.url(), base_url()))
+
+    def test_first_clone(self):
+        self.check_fresh_clone()
+
+    def test_second_clone(self):
+        self.check_fresh_clone()
+        (first_db, first_app), (second_db, second_app) = self.seen[-2:]
+        assert first_db != second_db and first_app != second_app, self.seen

@@ -3,10 +3,12 @@
 A project is a directory of files (``make(files)``); plugins are real distributions (a module and a
 ``*.dist-info`` with ``entry_points.txt``) in a directory put on ``PYTHONPATH``, which is where
 ``importlib.metadata`` finds installed packages. Runs are real subprocesses of ``nosetests`` and
-``harness run`` from a venv's ``bin/``: the suite's own interpreter, or a cached pynose venv for
-the oldest and newest Python that tox tests (``envs.py``).
+``harness run`` from a venv's ``bin/``: the suite's own interpreter, or a pynose venv for the
+oldest and newest Python that tox tests, built and cached by the doctor suite's builder
+(``suites/doctor/envs.py``, keyed by the hash of the recipe below).
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -18,11 +20,22 @@ from pathlib import Path
 
 from nose.plugins.skip import SkipTest
 
-from suites.options import envs
+from suites.doctor import envs
 
 OLDEST, NEWEST = "3.10", "3.13"
 TIMEOUT = 60
+ROOT = Path(__file__).resolve().parents[2]
 _made = []
+
+
+def recipe():
+    """pynose, click (for the click case), setuptools (for setup()), and this checkout in editable
+    mode with its dependencies. The checkout's path and its setup.cfg (entry points) are part of
+    the recipe, so a clone elsewhere or a new plugin gets a venv of its own."""
+    setup_cfg = hashlib.sha256((ROOT / "setup.cfg").read_bytes()).hexdigest()[:16]
+    return [("pip", ["pynose>=1.5.5,<1.6", "click", "setuptools>=61", "wheel"]),
+            ("pip", ["--no-build-isolation", "-e", str(ROOT)]),
+            ("files", {".options-suite-setup-cfg": setup_cfg})]
 
 
 def bin_dir(version=None):
@@ -30,12 +43,9 @@ def bin_dir(version=None):
     if version is None:
         return Path(sys.executable).parent
     try:
-        home = envs.venv(version)
+        return Path(envs.build(version, recipe())) / "bin"
     except RuntimeError as exc:
-        raise SkipTest(f"no pynose venv for Python {version}: {exc}") from None
-    if home is None:
-        raise SkipTest(f"Python {version} is not installed")
-    return home / "bin"
+        raise SkipTest(f"could not build a pynose venv for Python {version}: {exc}") from None
 
 
 def make(files):
@@ -93,8 +103,13 @@ def harness_json(args, cwd, version=None, env=None):
     return done.returncode, report, done.stderr
 
 
+def cause(finding):
+    """The cause of a JSON finding: its id without the ``run.`` family prefix."""
+    return finding["id"].split(".", 1)[1]
+
+
 def causes(report):
-    return [finding["cause"] for finding in report["findings"]]
+    return [cause(finding) for finding in report["findings"]]
 
 
 def python_version(version=None):

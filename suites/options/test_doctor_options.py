@@ -45,8 +45,9 @@ def test_foreign_parser_rejects_listed_options_with_file_and_line():
 def test_config_error_rejects_every_option_with_nose_reason():
     project = projects.make({"setup.cfg": "[nosetests]\nstpo = 1\n",
                              "test_plain.py": projects.PLAIN_TEST})
-    rejected = by_id(findings(project))["options.rejected-by-nose"]
-    assert "no such option 'stpo'" in rejected.title, rejected
+    found = by_id(findings(project))
+    assert list(found) == ["options.rejected-by-nose"], found  # not also an "exit at import"
+    assert "no such option 'stpo'" in found["options.rejected-by-nose"].title
 
 
 def test_disabled_plugin_options_are_inert():
@@ -63,3 +64,10 @@ def test_exit_at_import_is_reported():
     found = by_id(findings(project))["options.exit-at-import"]
     assert (found.file, found.line) == ("tests/test_a.py", 7)
     assert "unittest.main()" in found.title
+
+
+def test_plain_sys_exit_at_import_is_not_blamed_on_unittest():
+    project = projects.make({"tests/__init__.py": "", "tests/test_a.py": projects.EXIT_AT_IMPORT})
+    found = by_id(findings(project))["options.exit-at-import"]
+    assert found.title.startswith("sys.exit raises SystemExit(0) when nose imports "
+                                  "tests/test_a.py"), found.title

@@ -10,7 +10,7 @@ import re
 from nose.plugins.skip import SkipTest
 
 from suites.options import projects
-from suites.options.projects import NEWEST, OLDEST, causes, harness_json, run
+from suites.options.projects import NEWEST, OLDEST, cause, causes, harness_json, run
 
 VERSIONS = (OLDEST, NEWEST)
 
@@ -39,10 +39,10 @@ def _foreign(version, helper, api, args):
         code, report, stderr = harness_json(argv, project, version)
         assert code == 2, stderr
         finding = report["findings"][0]
-        assert finding["cause"] == "foreign-parser", report
+        assert cause(finding) == "foreign-parser", report
         assert (finding["file"], finding["line"]) == ("tests/helper.py", 5 if api != "click"
                                                       else 8), finding
-        assert api in finding["message"], finding
+        assert api in finding["title"], finding
         assert finding["origin"] == "foreign"
         exits = [e for e in report["events"] if e["kind"] == "exit"]
         assert exits and exits[0]["api"] == api, report["events"]
@@ -95,9 +95,9 @@ def test_unittest_main_at_import(version):
                              "tests/test_b.py": projects.PLAIN_TEST})
     code, report, stderr = harness_json([], project, version)
     finding = report["findings"][0]
-    assert finding["cause"] == "foreign-exit", report
+    assert cause(finding) == "foreign-exit", report
     assert (finding["file"], finding["line"]) == ("tests/test_a.py", 7)
-    assert "unittest.main()" in finding["message"]
+    assert "unittest.main()" in finding["title"]
     if projects.python_version(version) < (3, 12):
         # unittest ran no test and exited 0: nose's run looks green but never ran test_b
         assert report["nose_exit_code"] == 0 and code == 1, report
@@ -113,7 +113,7 @@ def test_setup_at_import(version):
     code, report, stderr = harness_json([], project, version)
     assert code == report["nose_exit_code"] == 1, (report, stderr)
     finding = report["findings"][0]
-    assert finding["cause"] == "foreign-exit" and "setup()" in finding["message"], report
+    assert cause(finding) == "foreign-exit" and "setup()" in finding["title"], report
     assert (finding["file"], finding["line"]) == ("tests/test_packaging.py", 3)
 
 
@@ -139,7 +139,7 @@ def test_config_file_injects_an_unknown_option(version):
     code, report, _ = harness_json([], project, version)
     assert code == 2
     finding = report["findings"][0]
-    assert finding["cause"] == "config-typo", report
+    assert cause(finding) == "config-typo", report
     assert (finding["file"], finding["line"], finding["origin"]) == ("setup.cfg", 3, "config")
     assert "stop" in finding["fix"]
 
@@ -150,9 +150,9 @@ def test_config_file_bad_value(version):
                              "test_plain.py": projects.PLAIN_TEST})
     code, report, _ = harness_json([], project, version)
     finding = report["findings"][0]
-    assert finding["cause"] == "config-bad-value", report
+    assert cause(finding) == "config-bad-value", report
     assert (finding["file"], finding["line"]) == ("setup.cfg", 2)
-    assert "invalid integer value" in finding["message"]
+    assert "invalid integer value" in finding["title"]
 
 
 @each_version
@@ -218,8 +218,8 @@ def test_plugin_disabled_by_an_option_collision(version):
     assert "no such option: --collide-level" in plain.stderr
     _, report, _ = harness_json(["--collide-level", "3"], project, version, env)
     finding = report["findings"][0]
-    assert finding["cause"] == "plugin-disabled", report
-    assert "collide" in finding["message"] and "--stop" in finding["message"], finding
+    assert cause(finding) == "plugin-disabled", report
+    assert "collide" in finding["title"] and "--stop" in finding["title"], finding
 
 
 @each_version
@@ -228,8 +228,8 @@ def test_plugin_that_fails_to_import(version):
     env = _plugin_site(project)
     _, report, _ = harness_json(["--with-broken"], project, version, env)
     finding = report["findings"][0]
-    assert finding["cause"] == "plugin-failed", report
-    assert "nonexistent_dependency_zz" in finding["message"] + finding["fix"], finding
+    assert cause(finding) == "plugin-failed", report
+    assert "nonexistent_dependency_zz" in finding["title"] + finding["fix"], finding
 
 
 @each_version
@@ -241,8 +241,8 @@ def test_abbreviation_made_ambiguous_by_a_plugin(version):
     assert "ambiguous option: --trav" in plain.stderr
     _, report, _ = harness_json(["--trav"], project, version, env)
     finding = report["findings"][0]
-    assert finding["cause"] == "ambiguous-option", report
-    assert "travlinks" in finding["message"] and "--traverse-namespace" in finding["detail"]
+    assert cause(finding) == "ambiguous-option", report
+    assert "travlinks" in finding["title"] and "--traverse-namespace" in "\n".join(finding["evidence"])
 
 
 @each_version
@@ -257,8 +257,8 @@ def test_plugin_installed_for_another_interpreter(version):
         """, {"timerzz": "timerzz:Timer"})
     _, report, _ = harness_json(["--with-timerzz"], project, version)
     finding = report["findings"][0]
-    assert finding["cause"] == "plugin-other-python", report
-    assert ".tox/py312" in finding["message"] and "nose-timer-zz" in finding["fix"], finding
+    assert cause(finding) == "plugin-other-python", report
+    assert ".tox/py312" in finding["title"] and "nose-timer-zz" in finding["fix"], finding
 
 
 @each_version
@@ -266,7 +266,7 @@ def test_typo(version):
     project = projects.clean_project()
     _, report, _ = harness_json(["--stpo"], project, version)
     finding = report["findings"][0]
-    assert finding["cause"] == "typo" and "--stop" in finding["message"], report
+    assert cause(finding) == "typo" and "--stop" in finding["title"], report
 
 
 @each_version
@@ -274,7 +274,7 @@ def test_where_problems_get_one_line_each(version):
     project = projects.clean_project()
     plain = run("nosetests", ["-w", "nowhere"], project, version)
     assert "Traceback" in plain.stderr and plain.returncode == 1
-    for argv, cause, text in (
+    for argv, expected, text in (
             (["-w", "nowhere"], "where-missing", "-w nowhere: no directory nowhere"),
             (["-w", "tests/test_plain.py"], "where-is-file",
              "-w tests/test_plain.py: tests/test_plain.py is a file, not a directory")):
@@ -283,9 +283,9 @@ def test_where_problems_get_one_line_each(version):
         assert "Traceback" not in done.stderr, done.stderr
         lines = [line for line in done.stderr.splitlines() if line.startswith("harness run:")]
         assert lines == [f"harness run: {text}" + (f" (relative to {project})"
-                                                   if cause == "where-missing" else "")], lines
+                                                   if expected == "where-missing" else "")], lines
         _, report, _ = harness_json(argv, project, version)
-        assert causes(report) == [cause]
+        assert causes(report) == [expected]
 
 
 @each_version

@@ -3,7 +3,7 @@ fallback without the guard, the human output, and how harness flags are told fro
 
 from harness.commands.run import split_flags
 from suites.options import projects
-from suites.options.projects import causes, harness_json, run
+from suites.options.projects import cause, causes, harness_json, run
 
 
 def teardown_module():
@@ -35,7 +35,7 @@ def test_without_guard_nose_parser_still_clears_nose():
     project = projects.foreign_project(projects.OPTPARSE_HELPER)
     done = run("harness", ["run", "--json", "--no-guard", "-x"], project)
     assert done.returncode == 2
-    assert '"cause": "foreign-unlocated"' in done.stdout, done.stdout
+    assert '"id": "run.foreign-unlocated"' in done.stdout, done.stdout
     assert "nose's parser accepts these arguments" in done.stdout
 
 
@@ -45,7 +45,7 @@ def test_where_from_config_file_is_named_with_its_line():
     code, report, stderr = harness_json([], project)
     assert code == 1 and "Traceback" not in stderr, stderr
     finding = report["findings"][0]
-    assert finding["cause"] == "where-missing"
+    assert cause(finding) == "where-missing"
     assert (finding["file"], finding["line"], finding["origin"]) == ("setup.cfg", 3, "config")
 
 
@@ -54,9 +54,9 @@ def test_where_from_nose_where_variable():
     code, report, stderr = harness_json([], project, env={"NOSE_WHERE": "nowhere"})
     assert code == 1 and "Traceback" not in stderr
     finding = report["findings"][0]
-    assert (finding["cause"], finding["origin"], finding["file"]) == (
+    assert (cause(finding), finding["origin"], finding["file"]) == (
         "where-missing", "env", "NOSE_WHERE")
-    assert finding["message"].startswith("environment variable NOSE_WHERE=nowhere")
+    assert finding["title"].startswith("environment variable NOSE_WHERE=nowhere")
 
 
 def test_test_name_outside_the_configured_working_directory():

@@ -20,10 +20,11 @@ class FindPostgresTest(unittest.TestCase):
         out = subprocess.run([pg.tool("postgres"), "--version"], capture_output=True, text=True)
         self.assertIn(pg.version, out.stdout)
 
-    def test_explicit_bindir_comes_first(self):
+    def test_an_explicit_bindir_is_the_only_place_searched(self):
         with tempfile.TemporaryDirectory() as empty:
-            searched = binaries.pg_candidates({"HARNESS_PG_BINDIR": empty, "PATH": ""})
-        self.assertEqual(searched[0], empty)
+            with self.assertRaises(ServiceError) as caught:
+                binaries.find_postgres({"HARNESS_PG_BINDIR": empty, "PATH": os.environ["PATH"]})
+        self.assertIn(f"searched:\n    {empty}\n  install them:", caught.exception.render())
 
     def test_missing_binaries_list_every_place_searched_and_the_install_commands(self):
         with tempfile.TemporaryDirectory() as empty:
@@ -58,3 +59,22 @@ class FindRabbitTest(unittest.TestCase):
         self.assertIn(os.path.join(empty, "rabbitmq-server"), text)
         self.assertIn("apt-get install rabbitmq-server", text)
         self.assertIn("brew install rabbitmq", text)
+
+
+class MissingBinariesInARunTest(unittest.TestCase):
+    def test_the_run_stops_with_one_message_naming_paths_and_install_commands(self):
+        from suites.services import support
+
+        project = support.child_project()
+        self.addCleanup(project.remove)
+        with tempfile.TemporaryDirectory() as empty:
+            result = project.nose("--services-mode=private",
+                                  env=support.clean_env(HARNESS_PG_BINDIR=empty))
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("PostgreSQL server binaries (initdb, pg_ctl, postgres) not found",
+                      result.stderr)
+        self.assertIn(empty, result.stderr)
+        self.assertIn("apt-get install postgresql", result.stderr)
+        self.assertIn("brew install postgresql", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+        self.assertNotIn("Ran ", result.stderr)

@@ -139,3 +139,31 @@ class ExternalPluginRunTest(unittest.TestCase):
         self.assertIn(f"AMQP_URL={amqp}", result.stdout)
         self.assertIn("Ran 2 tests", result.stderr)
         self.assertIn("OK", result.stderr)
+
+    def test_external_mode_needs_no_server_binaries(self):
+        pg = support.require("postgres")
+        project = support.child_project()
+        self.addCleanup(project.remove)
+        env = support.clean_env(HARNESS_PG_URL=pg, HARNESS_PG_BINDIR="/nonexistent",
+                                HARNESS_RABBITMQ_SERVER="/nonexistent")
+        result = project.nose("--services-mode=external", "--services=postgres", env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"PG_URL={pg}", result.stdout)
+
+    def test_up_records_the_shared_servers_and_later_runs_reuse_them(self):
+        pg = support.require("postgres")
+        amqp = support.require("rabbitmq")
+        project = support.child_project()
+        self.addCleanup(project.remove)
+        up = project.harness("up", env=support.clean_env(HARNESS_PG_URL=pg, AMQP_URL=amqp))
+        self.assertEqual(up.returncode, 0, up.stderr)
+        self.assertRegex(up.stdout, r"postgres +external")
+        self.assertIn("amqp://guest:***@", up.stdout)
+        # a later run, in a shell without the variables, gets the recorded URLs
+        result = project.nose("--services-mode=external")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"PG_URL={pg}", result.stdout)
+        self.assertIn(f"AMQP_URL={amqp}", result.stdout)
+        down = project.harness("down")
+        self.assertRegex(down.stdout, r"postgres +forgot")
+        self.assertEqual(support.pg_query(pg, "SELECT 1")[0], 1)  # the shared server runs on

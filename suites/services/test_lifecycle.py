@@ -69,12 +69,12 @@ class UpTest(unittest.TestCase):
 
     def test_private_node_shares_no_name_port_or_epmd_with_the_machine(self):
         ports = self.rabbit.ports
-        self.assertTrue(ports["node"].startswith("harness-"))
+        self.assertTrue(self.rabbit.extra["node"].startswith("harness-"))
         self.assertNotIn(ports["amqp"], (5672, 25672, 4369))
         self.assertNotIn(ports["epmd"], (4369,))
         self.assertEqual(len({ports["amqp"], ports["dist"], ports["epmd"]}), 3)
         epmd = self.rabbit.procs[1]
-        self.assertTrue(process.is_ours(epmd.pid, f"-port {ports['epmd']}"))
+        self.assertTrue(process.is_ours(epmd.pid, f"epmd -port {ports['epmd']}"))
 
     def test_up_again_reuses_the_running_instances(self):
         again = self.project.harness("up")
@@ -90,7 +90,11 @@ class UpTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertRegex(result.stdout, r"postgres +ok ")
         self.assertRegex(result.stdout, r"rabbitmq +ok ")
-        self.assertIn(f"ERL_EPMD_PORT={self.rabbit.ports['epmd']} rabbitmqctl", result.stdout)
+        self.assertIn(f"ERL_EPMD_PORT={self.rabbit.ports['epmd']} ", result.stdout)
+        hint = re.search(r"rabbitmqctl: (.*)", result.stdout).group(1)
+        ctl = subprocess.run(hint, shell=True, capture_output=True, text=True, timeout=120)
+        self.assertEqual(ctl.returncode, 0, ctl.stdout + ctl.stderr)
+        self.assertIn(self.rabbit.extra["node"], ctl.stdout)
         self.assertNotIn("guest:guest", result.stdout)
 
     def test_env_prints_export_lines_for_eval(self):
@@ -98,6 +102,29 @@ class UpTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(f"export HARNESS_PG_URL={self.pg.url}", result.stdout)
         self.assertIn(f"export HARNESS_AMQP_URL={self.rabbit.url}", result.stdout)
+
+    def test_env_on_a_terminal_masks_the_password(self):
+        import pty
+
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: harness services env, its stdout a terminal
+            os.chdir(self.project.dir)
+            os.execve(os.path.join(support.BIN, "harness"), ["harness", "services", "env"],
+                      support.clean_env())
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.waitpid(pid, 0)
+        out = b"".join(chunks).decode()
+        self.assertIn("export HARNESS_AMQP_URL='amqp://guest:***@127.0.0.1:", out)
+        self.assertNotIn("guest:guest", out)
+        self.assertIn("passwords masked on a terminal", out)
 
     def test_a_test_run_reuses_them_and_leaves_them_running(self):
         result = self.project.nose()
@@ -196,7 +223,7 @@ class StaleUpTest(unittest.TestCase):
     def test_up_replaces_a_dead_postgres_and_down_stops_the_new_one(self):
         first = self.project.harness("up", "--services=postgres")
         [dead] = state.StateFile(self.project.state_dir).records()
-        os.kill(dead.pid, signal.SIGKILL)
+        os.kill(dead.pid, signal.SIGQUIT)  # the server stops behind the harness's back
         process.wait_gone(dead.pid, 10)
         second = self.project.harness("up", "--services=postgres")
         self.assertEqual((first.returncode, second.returncode), (0, 0), second.stderr)

@@ -130,3 +130,37 @@ class StaleTest(StateTestCase):
         self.save(record)
         self.assertEqual(lifecycle.prune(self.statefile), [])
         self.assertEqual([each.id for each in self.statefile.records()], [record.id])
+
+
+CHILD = """
+import json, os, signal, sys
+from harness.services import postgres
+record = postgres.start_private(owner=sys.argv[1])
+print(json.dumps(record.to_json()), flush=True)
+if sys.argv[1] == "run":
+    os.kill(os.getpid(), signal.SIGKILL)  # a run killed before it could record or stop anything
+"""
+
+
+class SweepTest(unittest.TestCase):
+    def child_start(self, owner):
+        out = subprocess.run([sys.executable, "-c", CHILD, owner], capture_output=True, text=True,
+                             timeout=120)
+        record = state.Record(**json.loads(out.stdout.splitlines()[-1]))
+        self.addCleanup(state.discard, record)
+        return record
+
+    def test_debris_of_a_killed_run_is_stopped_and_deleted(self):
+        record = self.child_start("run")
+        self.assertTrue(process.alive(record.pid))
+        removed = state.sweep()
+        self.assertIn(record.root, removed)
+        self.assertFalse(process.alive(record.pid))
+        self.assertFalse(os.path.exists(record.root))
+
+    def test_a_running_up_instance_is_not_debris(self):
+        record = self.child_start("up")
+        self.assertNotIn(record.root, state.sweep())
+        self.assertTrue(process.alive(record.pid))
+        state.discard(record)
+        self.assertFalse(os.path.exists(record.root))

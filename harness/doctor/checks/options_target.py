@@ -167,9 +167,12 @@ def capture_and_collect(nose_parser):
         TestProgram(argv=["nosetests", "--collect-only"], exit=False)
     except SystemExit as exc:
         frames = traceback.extract_tb(exc.__traceback__)
-        place = next((f for f in reversed(frames) if not _is_library(f.filename, dirs[0])),
-                     frames[-1] if frames else None)
-        inner = [f.filename for f in frames]
+        # No frame outside the libraries: nose itself exited (its parser, a config file); the
+        # option replay above already reports that.
+        place = next((f for f in reversed(frames) if not _is_library(f.filename, dirs[0])), None)
+        # The API is named by the frames below the test code's line (nose runs inside
+        # unittest's TestProgram, so the frames above it would always say unittest).
+        inner = [f.filename for f in frames[frames.index(place) + 1:]] if place else []
         api = ("unittest.main()" if any(os.sep + "unittest" + os.sep in f for f in inner) else
                "setup()" if any("distutils" in f or "setuptools" in f for f in inner) else
                "click" if any(os.sep + "click" + os.sep in f for f in inner) else "sys.exit")

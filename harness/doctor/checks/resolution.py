@@ -18,12 +18,22 @@ def _owned_paths(owners):
         os.path.normpath(os.path.join(d["location"], "nose.py")) for d in owners}
 
 
+def _editable(ctx):
+    """An editable install of a nose distribution (its files live in a checkout, not in RECORD)."""
+    for dist in (ctx.facts.get("dists") or {}).get("dists", []):
+        if dist["name"].lower() in ("pynose", "nose", "nose-py3", "nose3") and dist.get(
+                "editable"):
+            return dist
+    return None
+
+
 ORIGIN_FIX = {
     "pythonpath": "remove {entry} from PYTHONPATH",
     "pth": "delete line {line} of {file} (it puts {entry} on sys.path)",
     "cwd": "rename or remove {path}",
     "other": "remove {entry} from sys.path (or rename {path})",
     "site": "remove {path}",
+    "finder": "find what installs an import hook for nose (an editable install?) and remove it",
     "stdlib": "remove {path} from the standard library directory",
 }
 
@@ -36,6 +46,9 @@ def check(ctx):
     owned = _owned_paths(owners)
     candidates = resolve.get("candidates") or []
     imported = (ctx.facts.get("nose") or {}).get("import") or {}
+    editable = _editable(ctx)
+    if editable and candidates and candidates[0]["origin"] in ("finder", "pth"):
+        return  # a developer's checkout of nose itself, installed with pip install -e
     if candidates and os.path.normpath(candidates[0]["path"]) not in owned:
         winner = candidates[0]
         where = winner.get("origin_detail") or ""
