@@ -99,27 +99,20 @@ class Event:
     def __repr__(self):
         return f"Event({self.kind!r}, {self.api!r}, {self.file!r}, {self.line!r})"
 
-    def __eq__(self, other):
-        return isinstance(other, Event) and self.to_json() == other.to_json()
-
-    @property
-    def where(self):
-        return f"{self.file}:{self.line}"
-
     def describe(self):
         """One line for the terminal."""
-        importing = f" while importing {_short(self.module)}" if self.module else ""
+        importing = f" while importing {short_path(self.module)}" if self.module else ""
         if self.kind == "exit":
             by = f" ({self.api})" if self.api != "sys.exit" else ""
             outcome = ("it became an error of that module" if self.isolated
                        else "the run stops here")
             return (f"SystemExit({exit_text(self.exit_code)}) raised at "
-                    f"{_short(self.file)}:{self.line}"
+                    f"{short_path(self.file)}:{self.line}"
                     f"{by}{importing}: {outcome}")
         seen = "[] (isolated)" if self.isolated else (" ".join(self.argv) or "(no arguments)")
         what = f"{self.api} parses" if self.kind == "parse" else "code reads"
-        return (f"{what} nose's command line at {_short(self.file)}:{self.line}{importing}; "
-                f"it sees: {seen}")
+        return (f"{what} nose's command line at {short_path(self.file)}:{self.line}"
+                f"{importing}; it sees: {seen}")
 
     def to_json(self):
         return {name: getattr(self, name) for name in self.FIELDS}
@@ -138,10 +131,13 @@ def exit_text(code):
     if isinstance(code, str):
         lines = [line for line in code.strip().splitlines() if line.strip()]
         return repr(lines[-1] if lines else code)
+    if isinstance(code, bool):  # unittest.main() exits with `not wasSuccessful()`
+        return repr(int(code))
     return repr(code)
 
 
-def _short(path):
+def short_path(path):
+    """``path`` relative to the current directory when it is below it."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -267,7 +263,8 @@ class Guard:
         except SystemExit as exc:
             event = self._exit_event(exc, filename)
             if self.isolate:
-                raise ForeignExit(event) from None
+                # Keep the frames down to the exit, so the error shows the test code's line.
+                raise ForeignExit(event).with_traceback(exc.__traceback__) from None
             raise
         finally:
             self._local.module = None

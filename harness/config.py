@@ -10,6 +10,10 @@ Settings in ``setup.cfg``::
     pg_url = postgresql://postgres@127.0.0.1:5432/postgres
     amqp_url = amqp://guest:guest@127.0.0.1:5672//
     state_dir = .harness
+    # where --with-services gets servers: auto, external or private (env HARNESS_SERVICES_MODE)
+    services_mode = auto
+    # which servers it provides (env HARNESS_SERVICES)
+    services = postgres,rabbitmq
 
 Environment variables: ``HARNESS_PG_URL``, ``DATABASE_URL`` or the libpq ``PG*`` variables for
 PostgreSQL; ``HARNESS_AMQP_URL`` or ``AMQP_URL`` for RabbitMQ.

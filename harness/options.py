@@ -142,15 +142,6 @@ class Install:
                 return plugin
         return None
 
-    def disabled_reason(self, plugin):
-        """Why nose disabled ``plugin`` (a fact dict), read from the warning nose gave for it."""
-        head = f"Plugin <{plugin['module']}.{plugin['cls']} object"
-        for warning in self.nose.get("warnings", []):
-            if warning.startswith(head) and "will be disabled" in warning:
-                reason = warning.split(" has ", 1)[-1].replace(" and will be disabled", "")
-                return reason.strip()
-        return None
-
     def failed_entry_point(self, opt):
         """An entry point that failed to load and, by its name, would provide ``opt``."""
         for ep in self.nose.get("entry_points", []):
@@ -282,13 +273,20 @@ def explain_unknown(opt, install, *, source=None):
     bare = opt.split("=", 1)[0]
     where = {} if source is None else source
     plugin = install.plugin_of(bare)
-    reason = install.disabled_reason(plugin) if plugin else None
+    reason = plugin.get("disabled_reason") if plugin else None
     if reason:
+        taken = re.search(r"conflicting option string\(s\): (\S+)", reason)
+        if taken:
+            holder = install.owner(taken.group(1))
+            holder = "nose itself" if holder in ("nose", None) else f"plugin {holder}"
+            why = f"its option {taken.group(1)} is already taken by {holder}"
+            fix = (f"uninstall plugin {plugin['name']}, or ask its authors to rename "
+                   f"{taken.group(1)}")
+        else:
+            why, fix = reason, f"see why plugin {plugin['name']} cannot add its options"
         return Finding("plugin-disabled",
-                       f"{bare} belongs to plugin {plugin['name']} ({plugin['module']}), which nose "
-                       f"disabled: it has a {reason}",
-                       fix="uninstall one of the two plugins that register the same option, or "
-                           "ask the plugin's authors to rename it", **where)
+                       f"{bare} belongs to plugin {plugin['name']} ({plugin['module']}), which "
+                       f"nose disabled: {why}", fix=fix, detail=f"nose: {reason}", **where)
     failed = install.failed_entry_point(bare)
     if failed:
         error = failed.get("error") or {}
@@ -350,18 +348,24 @@ def explain_config(message, install, project="."):
     entry = inifile.section(full, "nosetests").get(name) if name else None
     where = {"file": path, "line": entry.line if entry else None, "origin": "config"}
     if unknown:
-        finding = explain_unknown("--" + name, install, source=where)
-        finding.message = f"[nosetests] {name} = {entry.value if entry else '...'}: " + \
-            finding.message.replace(f"--{name} is not an option", f"{name} is not an option")
-        finding.cause = "config-" + finding.cause
-        if finding.fix and finding.cause == "config-typo":
-            finding.fix = "rename the key to " + finding.fix.replace("use --", "")
-        return finding
+        return _config_unknown(name, entry.value if entry else "...", install, where)
     if bad:
         return Finding("config-bad-value", f"[nosetests] {name}: {bad.group(2)}",
                        fix=f"correct the value of {name}, or remove the line", **where)
     return Finding("config-unreadable", f"nose cannot read {path}: {rest}",
                    fix="fix the syntax of the file", **where)
+
+
+def _config_unknown(name, value, install, where):
+    """An unknown key of a [nosetests] section, explained like the option ``--name``. Config
+    files spell options without the dashes, so the message and the fix do too."""
+    finding = explain_unknown("--" + name, install, source=where)
+    finding.cause = "config-" + finding.cause
+    text = re.sub(r"(^|[\s(])--(?=\w)", r"\1", finding.message)
+    finding.message = f"[nosetests] {name} = {value}: {text}"
+    if finding.cause == "config-typo":
+        finding.fix = "rename the key to " + finding.fix.replace("use --", "")
+    return finding
 
 
 def explain_option_error(message, argv, install, project="."):
@@ -392,25 +396,25 @@ def explain_foreign(exit_event, parse_events, message=None):
     parses = [e for e in parse_events if e.kind == "parse" and e.file == exit_event.file] or \
         [e for e in parse_events if e.kind == "parse"]
     said = f" ({message})" if message else ""
+    module = argv_guard.short_path(exit_event.module)
     if exit_event.api in argv_guard.PARSER_APIS - {"unittest.main()", "setup()"}:
         text = (f"not nose's error{said}: {exit_event.api}, called by the test code, parsed "
-                f"nose's command line while nose imported {argv_guard._short(exit_event.module)}")
+                f"nose's command line while nose imported {module}")
         cause = "foreign-parser"
     else:
-        text = (f"{exit_event.api} raised SystemExit({argv_guard.exit_text(exit_event.exit_code)})"
-                f" while nose "
-                f"imported {argv_guard._short(exit_event.module)}{said}")
+        code = argv_guard.exit_text(exit_event.exit_code)
+        text = f"{exit_event.api} raised SystemExit({code}) while nose imported {module}{said}"
         cause = "foreign-exit"
     detail = []
     if exit_event.code:
         detail.append(exit_event.code)
     for event in parses:
         if (event.file, event.line) != (exit_event.file, exit_event.line):
-            detail.append(f"{event.api} read sys.argv at {argv_guard._short(event.file)}:"
+            detail.append(f"{event.api} read sys.argv at {argv_guard.short_path(event.file)}:"
                           f"{event.line}: {event.code}")
-    return Finding(cause, text, file=argv_guard._short(exit_event.file), line=exit_event.line,
-                   detail="\n".join(detail) or None, fix=argv_guard.fix_for(exit_event.api, exit_event.isolated),
-                   origin="foreign")
+    return Finding(cause, text, file=argv_guard.short_path(exit_event.file), line=exit_event.line,
+                   detail="\n".join(detail) or None,
+                   fix=argv_guard.fix_for(exit_event.api, exit_event.isolated), origin="foreign")
 
 
 # ------------------------------------------------------------------------------------ -w
@@ -544,9 +548,7 @@ def config_findings(install):
             where = {"file": cfg["path"], "line": entry.line if entry else None,
                      "origin": "config"}
             if value["status"] == "unknown":
-                finding = explain_unknown("--" + value["name"], install, source=where)
-                finding.cause = "config-" + finding.cause
-                finding.message = f"[nosetests] {value['name']}: " + finding.message
+                finding = _config_unknown(value["name"], value["value"], install, where)
             else:
                 finding = Finding("config-bad-value",
                                   f"[nosetests] {value['name']} = {value['value']}: "
@@ -583,10 +585,9 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
             first = exits[0]
             findings.append(Finding(
                 "green-but-empty",
-                f"the run looks green, but {argv_guard._short(first.module)} raised SystemExit"
+                f"the run looks green, but {argv_guard.short_path(first.module)} raised SystemExit"
                 f"({argv_guard.exit_text(first.exit_code)}) during collection: the tests after "
-                f"it never ran; "
-                f"failing the run (exit code 1)",
+                f"it never ran; failing the run (exit code 1)",
                 fix=argv_guard.fix_for(first.api), origin="collection"))
             return findings, True
         return findings, False
@@ -605,7 +606,7 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
         # nose parsed its command line (the guard saw collection start), so the error is not
         # nose's: something the tests ran parsed sys.argv outside an import.
         located = [e for e in parses if e.kind == "parse"]
-        detail = "\n".join(f"{e.api} read sys.argv at {argv_guard._short(e.file)}:{e.line}"
+        detail = "\n".join(f"{e.api} read sys.argv at {argv_guard.short_path(e.file)}:{e.line}"
                            for e in located) or None
         findings.append(Finding("foreign-unlocated",
                                 f"nose accepted its command line; the error ({message}) came "

@@ -64,7 +64,7 @@ import time
 import traceback
 from pathlib import Path
 
-from harness import config
+from harness import config, urls
 from harness.errors import FixtureError, WebError
 from harness.urls import mask_text
 
@@ -185,8 +185,10 @@ class AppSource:
         except WebError:
             raise
         except Exception as error:
-            raise WebError(f"the app factory {where} raised {type(error).__name__}: {error}",
-                           detail=_user_traceback(error),
+            secrets = [urls.parts(url)[2] for url in (services.pg_url, services.amqp_url) if url]
+            raise WebError(mask_text(f"the app factory {where} raised {type(error).__name__}: "
+                                     f"{error}", *secrets),
+                           detail=mask_text(_user_traceback(error), *secrets),
                            fix="the traceback above is from your factory") from None
         if not isinstance(app, tornado.web.Application):
             raise WebError(f"the app factory {where} returned {type(app).__name__}, "

@@ -13,17 +13,20 @@ The server comes from --pg-url, else setup.cfg [harness] pg_url, HARNESS_PG_URL,
 PG* variables. Exit status: 0 when the fixtures are valid, 1 when they are not.
 """
 
+import argparse
 import sys
 
 
 def configure(parser):
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     check = sub.add_parser("check", help="validate fixture files against a database schema",
-                           description=__doc__.split("\n\n", 1)[1])
+                           description=__doc__.split("\n\n", 1)[1],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("files", nargs="+", metavar="FILE", help="YAML fixture files, loaded together")
     check.add_argument("--pg-url", metavar="URL", help="PostgreSQL server (the database is only read)")
-    check.add_argument("--schema", nargs="+", default=[], metavar="SQL",
-                       help="SQL files to apply to a scratch database before loading")
+    check.add_argument("--schema", nargs="+", action="extend", default=[], metavar="SQL",
+                       help="SQL files to apply to a scratch database before loading (after the "
+                            "fixture files, or repeat --schema)")
 
 
 def run(args):

@@ -13,6 +13,7 @@ a run costs about one interpreter start plus the slowest collection.
 import os
 import sys
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -30,6 +31,7 @@ class TargetResult:
     facts: dict = field(default_factory=dict)
     collect: dict | None = None
     error: DoctorError | None = None
+    skipped: dict = field(default_factory=dict)  # family name -> why it could not look
 
     def summary(self):
         interp = self.facts.get("interp") or {}
@@ -45,6 +47,7 @@ class TargetResult:
                      "imports": bool(nose.get("ok"))} if self.facts else None,
             "config_files": [f["path"] for f in config.get("files", [])],
             "tests_collected": (self.collect or {}).get("ran"),
+            "skipped": dict(self.skipped),
             "error": self.error.render() if self.error else None,
         }
 
@@ -160,10 +163,12 @@ def diagnose(targets, project=None, *, collect=True, selected=None, timeout=COLL
                 continue
             ctx = checks.Context(project=project, targets=targets, target=result.target,
                                  facts=result.facts, collect=result.collect,
-                                 failed=result.target.failed, all_facts=all_facts,
+                                 all_facts=all_facts,
                                  options=options or {}, scripts=on_path,
                                  found=[f for f in findings if f.target == result.target.python])
             findings += _run(family, ctx, result.target.python)
+            if ctx.skipped:
+                result.skipped[family.name] = ctx.skipped
     for result in results:
         for section, trace in result.target.failed.items():
             findings.append(Finding(
@@ -176,9 +181,16 @@ def diagnose(targets, project=None, *, collect=True, selected=None, timeout=COLL
 
 def _run(family, ctx, python):
     out = []
-    for finding in family.check(ctx) or ():
-        finding.family = family.name
-        finding.target = python
-        out.append(finding)
-        ctx.found.append(finding)
+    try:
+        for finding in family.check(ctx) or ():
+            finding.family = family.name
+            finding.target = python
+            out.append(finding)
+            ctx.found.append(finding)
+    except Exception:  # a bug in one family must not hide what the others found
+        trace = traceback.format_exc().strip().splitlines()
+        out.append(Finding(
+            "doctor.check-failed", "error", f"the {family.name!r} checks crashed; they are "
+            f"incomplete", evidence=trace[-3:], family="doctor", target=python,
+            fix="please report this with the traceback"))
     return out

@@ -411,12 +411,31 @@ def _option_facts(option):
     }
 
 
+ENV_READ = set()  # NOSE_* names that nose or a plugin looked up while building options
+
+
+class _WatchedEnv(dict):
+    """os.environ as nose sees it, noting which variables are looked up."""
+
+    def get(self, key, default=None):
+        ENV_READ.add(key)
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key):
+        ENV_READ.add(key)
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key):
+        ENV_READ.add(key)
+        return dict.__contains__(self, key)
+
+
 def _plugin_option_strings(plugin):
     """The option strings one plugin registers, on a parser of its own (no conflicts there)."""
     from optparse import OptionParser
     parser = OptionParser(add_help_option=False, conflict_handler="resolve")
     try:
-        plugin.addOptions(parser, dict(os.environ))
+        plugin.addOptions(parser, _WatchedEnv(os.environ))
     except TypeError:
         plugin.addOptions(parser)
     return [s for o in parser.option_list for s in o._short_opts + o._long_opts]
@@ -432,8 +451,9 @@ def nose_facts(request):
     (importable?), ``entry_points`` (each one in the nose groups: group, name, value, dist,
     dist_version, ok, error, plugin_name, score, options), ``warnings`` (what nose warned while
     loading plugins and building its parser), ``plugins`` (the loaded plugins: name, cls, module,
-    source, score, enable_dest, options, enabled, can_configure), ``disabled`` ({plugin name:
-    reason} for plugins nose disabled), ``options`` (every option of the real parser: opts, dest,
+    source, score, enable_dest, options, enabled, can_configure, disabled_reason: why nose
+    disabled it, or null), ``option_errors`` ({plugin name: error} for plugins whose options()
+    raised), ``load_error`` (nose imported but its plugin machinery did not load), ``options`` (every option of the real parser: opts, dest,
     action, type, choices, nargs, metavar, default, help, env, owner), ``core_options`` (option
     strings of nose itself).
     """
@@ -500,11 +520,11 @@ def _load(nose, out):
     core_opts = set(s for o in core.option_list for s in o._short_opts + o._long_opts)
     out["core_options"] = sorted(core_opts)
 
-    env = dict(os.environ)
+    env = _WatchedEnv(os.environ)
     try:
-        int(env.get("NOSE_VERBOSE", 1))
+        int(dict.get(env, "NOSE_VERBOSE", 1))
     except ValueError:  # nose itself dies on it; the config section reports it
-        env.pop("NOSE_VERBOSE")
+        dict.pop(env, "NOSE_VERBOSE")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         files = [] if env.get("NOSE_IGNORE_CONFIG_FILES") else all_config_files()
@@ -533,10 +553,8 @@ def _load(nose, out):
         module = type(real).__module__
         for s in strings:
             owner.setdefault(s, []).append(plugin.name)
-        reason = None
-        for key, why in disabled.items():
-            if key == str(plugin) or key == repr(plugin) or plugin.name in key:
-                reason = why
+        # nose names the plugin by its str() in the warning (the wrapped one for 0.9 plugins)
+        reason = disabled.get(str(plugin)) or disabled.get(str(real))
         plugins.append({
             "name": plugin.name, "cls": type(real).__name__, "module": module,
             "source": "builtin" if module.startswith("nose.") else "entry_point",
@@ -557,7 +575,8 @@ def _load(nose, out):
             owners = [o for s in names for o in owner.get(s, [])]
             facts["owner"] = owners[0] if owners else None
         out["options"].append(facts)
-    _NOSE.update(parser=parser, config=conf, files=files)
+    _NOSE.update(parser=parser, config=conf, files=files,
+                 owners={o: f["owner"] for f in out["options"] for o in f["opts"]})
 
 
 def _entry_points(manager):
@@ -601,9 +620,10 @@ def config(request):
     (user files, the project's setup.cfg, then ``-c`` files), each with ``path``, ``exists``,
     ``error`` (a parse error nose would abort on) and ``values``: one per key of ``[nosetests]``
     with ``name``, ``value``, ``status`` (``ok``, ``unknown``, ``invalid``, ``ignored``,
-    ``misleading``), ``message``, ``action``, ``owner``. ``env``: each NOSE_* variable with
-    ``name``, ``value``, ``status`` (``ok``, ``unknown``, ``invalid``, ``misleading``), ``message``,
-    ``options`` (the options it feeds).
+    ``misleading``), ``message``, ``action``, ``owner`` (``nose`` or the plugin's name).
+    ``env``: each NOSE_* variable with ``name``, ``value``, ``status`` (``ok``, ``unknown``,
+    ``invalid``, ``misleading``), ``message``, ``options`` (the options it feeds); ``unknown`` means no option's help names it and neither
+    nose nor a plugin looked it up. ``env_known``: the NOSE_* names nose and the plugins looked up.
     """
     import configparser
     import copy
@@ -642,6 +662,7 @@ def config(request):
                 entry["status"] = "unknown"
                 continue
             entry["action"] = option.action
+            entry["owner"] = _NOSE["owners"].get("--" + name)
             try:
                 option.process("--" + name, value, copy.copy(values), parser)
             except optparse.OptionValueError as exc:
@@ -656,6 +677,7 @@ def config(request):
                                  "append_const") and value.strip().lower() in FALSE_LOOKING:
                 entry["status"] = "misleading"
     result["env"] = _env_facts(parser)
+    result["env_known"] = sorted(n for n in ENV_READ if n.startswith("NOSE_"))
     return result
 
 
@@ -674,7 +696,7 @@ def _env_facts(parser):
         entry = {"name": name, "value": value, "status": "ok", "message": None,
                  "options": [o.get_opt_string() for o in options]}
         out.append(entry)
-        if not options and name not in known_config:
+        if not options and name not in known_config and name not in ENV_READ:
             entry["status"] = "unknown"
             continue
         for option in options:
@@ -819,6 +841,11 @@ def collect(request):
                                                     or test),
                                         "error": last[-1] if last else "",
                                         "traceback": text[-2000:]})
+    if request.get("timeout"):
+        # just before the doctor gives up, show where collection is stuck
+        import faulthandler
+        timeout = float(request["timeout"])
+        faulthandler.dump_traceback_later(max(timeout - 1.0, timeout * 0.8), exit=False)
     argv = ["nosetests", "--collect-only"] + list(request.get("argv", []))
     sys.argv = list(argv)
     program = None

@@ -31,13 +31,16 @@ def to_text(diagnosis, colour=False):
     for finding in diagnosis.findings:
         by_target.setdefault(finding.target, []).append(finding)
 
-    def family_lines(scope, findings):
+    def family_lines(scope, findings, skipped=None):
         out = []
         for family in diagnosis.families.values():
             if family.scope != scope:
                 continue
             mine = [f for f in findings if f.family == family.name]
-            if not mine:
+            if not mine and family.name in (skipped or {}):
+                out.append("  " + paint("dim", f"– {family.title}: not checked, "
+                                               f"{skipped[family.name]}"))
+            elif not mine:
                 out.append("  " + paint("ok", MARKS["ok"]) + " " + family.title)
             for finding in mine:
                 out.append("  " + paint(finding.severity, MARKS[finding.severity]) + " "
@@ -66,7 +69,7 @@ def to_text(diagnosis, colour=False):
             lines.append(paint("dim", "  config: " + ", ".join(summary["config_files"])))
         if summary["tests_collected"] is not None:
             lines.append(paint("dim", f"  collect-only: {summary['tests_collected']} tests"))
-        lines += family_lines("target", by_target.get(result.target.python, []))
+        lines += family_lines("target", by_target.get(result.target.python, []), result.skipped)
     lines += ["", paint("bold", "Commands and project")]
     lines += family_lines("global", by_target.get(None, []))
     counts = diagnosis.counts()

@@ -130,7 +130,7 @@ class Target:
         """
         argv = [arg for f in self.config_files for arg in ("-c", f)] + list(argv)
         try:
-            out = self._run("collect", {"argv": argv}, timeout)
+            out = self._run("collect", {"argv": argv, "timeout": timeout}, timeout)
         except ProbeTimeout as exc:
             return {"timeout": exc.timeout, "stderr": exc.stderr}
         facts = out["sections"].get("collect")
@@ -149,7 +149,7 @@ class ProbeTimeout(DoctorError):
         self.stderr = stderr
 
 
-def _tail(data, limit=4000):
+def _tail(data, limit=20000):
     if not data:
         return ""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data

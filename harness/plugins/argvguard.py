@@ -85,7 +85,7 @@ class ArgvGuard(Plugin):
 
     def _report(self, event):
         if event.kind == "read":
-            return  # plain code looking at sys.argv is common; harness run shows it if the run breaks
+            return  # plain code looking at sys.argv is common; the events file still has it
         lines = [f"argv-guard: {event.describe()}"]
         place = (event.api, event.file, event.line)
         if place not in self._fixed and not self.under_harness_run:

@@ -115,8 +115,8 @@ class PgFixtures(Plugin):
         if enclosing[0] is mode:
             files = paths
         elif mode.layers:
-            raise FixtureError(f"{_name(context)}: pg_isolation {mode_name!r} differs from the "
-                               "enclosing context's, which is itself inside a {mode_name} context",
+            raise FixtureError(f"{_name(context)}: pg_isolation {mode_name!r} differs from its "
+                               f"enclosing context's, whose own parent already uses {mode_name!r}",
                                fix="use one isolation mode per module")
         else:
             files = enclosing[1] + paths
@@ -132,15 +132,27 @@ class PgFixtures(Plugin):
 
     # tests
 
+    def prepareTestResult(self, result):
+        self.result = result
+
     def beforeTest(self, test):
+        self.prepared = None
         mode = self._active()
         pg.current = mode.before_test() if mode else None
+        self.prepared = mode
 
     def afterTest(self, test):
-        mode = self._active()
+        mode, self.prepared = self.prepared, None
         pg.current = None
-        if mode:
+        if mode is None:
+            return
+        try:
             mode.after_test()
+        except HarnessError as error:
+            # nose has recorded the outcome already; the reset's failure is this test's error too.
+            if getattr(self, "result", None) is None:
+                raise
+            self.result.addError(test, (type(error), error, None))
 
     def formatError(self, test, err):
         return _plain(err)

@@ -6,8 +6,10 @@ Enable it with ``--with-services``. Before any test module is imported, it puts 
 - ``HARNESS_PG_URL``   a PostgreSQL superuser URL (create databases freely);
 - ``HARNESS_AMQP_URL`` an AMQP URL whose user may declare exchanges and queues;
 
-and it stops, at the end of the run, every server it started. Other plugins and tests read the URLs
-with ``harness.config.pg_url()`` / ``amqp_url()``.
+and it stops every server it started at the end of the run, after every other plugin's
+``finalize()`` (fixture and app plugins clean up on the servers first). Other plugins and tests
+read the URLs with ``harness.config.pg_url()`` / ``amqp_url()``. A run killed by SIGTERM (a CI
+timeout) stops its servers too; after SIGKILL, the next run cleans them up.
 
 Where the servers come from (``--services-mode``, or ``HARNESS_SERVICES_MODE``, or
 ``services_mode`` in ``setup.cfg [harness]``):
@@ -84,21 +86,19 @@ class Services(Plugin):
         self.amqp_url = options.amqp_url
         self.session = None
         self._old_sigterm = None
+        mode = config.lookup("services_mode", explicit=options.services_mode,
+                             option="--services-mode", env_names=("HARNESS_SERVICES_MODE",))
+        kinds = config.lookup("services", explicit=options.services_kinds, option="--services",
+                              env_names=("HARNESS_SERVICES",))
+        self.mode = mode.value.strip() if mode else "auto"
+        if self.mode not in lifecycle.MODES:
+            self._fail(HarnessError(f"unknown services mode '{self.mode}' ({mode.source})",
+                                    fix="use auto, external or private"))
         try:
-            self.mode = self._setting(options.services_mode, "services_mode",
-                                      "HARNESS_SERVICES_MODE") or "auto"
-            if self.mode not in lifecycle.MODES:
-                raise HarnessError(f"unknown services mode '{self.mode}'",
-                                   fix="use auto, external or private")
-            self.kinds = lifecycle.parse_kinds(
-                self._setting(options.services_kinds, "services", "HARNESS_SERVICES"))
+            self.kinds = lifecycle.parse_kinds(kinds.value if kinds else None)
         except HarnessError as error:
+            error.message += f" ({kinds.source})"
             self._fail(error)
-
-    @staticmethod
-    def _setting(explicit, key, env_name):
-        found = config.lookup(key, explicit=explicit, env_names=(env_name,))
-        return found.value if found else None
 
     def begin(self):
         progress = Progress(printer(sys.stderr) if self.verbosity >= 2 else None)
@@ -114,6 +114,7 @@ class Services(Plugin):
         self.session.export(os.environ)
         atexit.register(self.session.release)
         self._handle_sigterm()
+        self._stops_last = self._stop_after_other_plugins()
         if self.session.started or self.verbosity >= 2:
             sys.stderr.write(self._describe(time.perf_counter() - start) + "\n")
 
@@ -143,7 +144,22 @@ class Services(Plugin):
 
         self._old_sigterm = signal.signal(signal.SIGTERM, on_sigterm)
 
+    def _stop_after_other_plugins(self):
+        # nose finalizes plugins by descending score, so this one (3000) would stop the servers
+        # before the fixture and app plugins (2000, 1500) clean up on them: a helper appended
+        # to the enabled plugins after sorting finalizes last instead
+        try:
+            self.conf.plugins.addPlugin(_StopServers(self))
+        except (AttributeError, NotImplementedError):
+            return False
+        return True
+
     def finalize(self, result):
+        if not getattr(self, "_stops_last", False):
+            self.stop()
+
+    def stop(self):
+        """Stop the servers this run started, restore the environment and SIGTERM handling."""
         if self.session is not None:
             self.session.release()
         if self._old_sigterm is not None and \
@@ -156,3 +172,17 @@ class Services(Plugin):
         sys.stderr.write(f"harness services: {error.render()}\n")
         sys.stderr.flush()
         raise SystemExit(2)
+
+
+class _StopServers:
+    """Stops the run's servers once every other plugin has finalized."""
+
+    name = "services-stop"
+    score = -(10 ** 6)
+    enabled = True
+
+    def __init__(self, services):
+        self.services = services
+
+    def finalize(self, result):
+        self.services.stop()

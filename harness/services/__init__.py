@@ -1,7 +1,8 @@
 """Where servers come from: an external URL, or a private instance started from local binaries.
 
 The contract with the rest of the harness is two environment variables. For the length of a test
-run, the services plugin (``nosetests --with-services``) puts into ``os.environ``:
+run (from its ``begin()``, before any test module is imported, until after every other plugin's
+``finalize()``), the services plugin (``nosetests --with-services``) puts into ``os.environ``:
 
 - ``HARNESS_PG_URL``   ``postgresql://user[:password]@127.0.0.1:PORT/postgres``, a superuser on
   which the harness may create databases;
@@ -29,8 +30,16 @@ Modules, one concept each:
 - ``ports``     free loopback ports;
 - ``postgres``  the private cluster executor (cached initdb template, pg_ctl, loopback, fsync off);
 - ``rabbitmq``  the private node executor (own node name, epmd, ports, HOME, config, plugins file);
-- ``state``     the state file (0600, locked): records, stale detection, cleanup;
+- ``state``     the state file (0600, locked): records, stale detection, cleanup, and the sweep
+  of instance directories left by runs that were killed;
+- ``progress``  timed steps, printed by ``harness services up`` and ``-v`` runs;
 - ``lifecycle`` the policy above: provide, reuse, release, and ``up``/``down``/``status``.
+
+Instances live in ``/dev/shm`` when it has room (else the temp dir; ``HARNESS_RUN_DIR``
+overrides); the PostgreSQL initdb template cache in ``~/.cache/nose-harness``
+(``HARNESS_CACHE_DIR``); the state file in ``.harness/`` of the project (``state_dir``).
+Other knobs: ``HARNESS_PG_BINDIR``, ``HARNESS_RABBITMQ_SERVER`` (which binaries),
+``HARNESS_PG_OS_USER`` (the account PostgreSQL runs as under root).
 
 Example, without nose::
 

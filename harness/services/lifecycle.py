@@ -158,12 +158,7 @@ def provide(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".
                 session.records[kind] = reused
                 continue
             if mode == "external":
-                raise ConfigError(
-                    f"--services-mode=external but no {LABELS[kind]} URL is configured",
-                    fix=f"pass --{'pg' if kind == 'postgres' else 'amqp'}-url, set "
-                        f"{ENV_VARS[kind]}, or set "
-                        f"{'pg_url' if kind == 'postgres' else 'amqp_url'} in setup.cfg [harness]; "
-                        "or use --services-mode=auto to start a private one")
+                raise _no_url(kind, "--services-mode")
             record = start_private(kind, "run", progress)
             session.started.append(record)
             session.records[kind] = record
@@ -173,6 +168,14 @@ def provide(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".
         session.release()
         raise
     return session
+
+
+def _no_url(kind, mode_option):
+    option = "--pg-url" if kind == "postgres" else "--amqp-url"
+    key = "pg_url" if kind == "postgres" else "amqp_url"
+    return ConfigError(f"{mode_option}=external but no {LABELS[kind]} URL is configured",
+                       fix=f"pass {option}, set {ENV_VARS[kind]}, or set {key} in setup.cfg "
+                           f"[harness]; or use {mode_option}=auto to start a private one")
 
 
 def _reusable(statefile, kind, mode, stale):
@@ -219,8 +222,7 @@ def up(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".", en
                                   external=True, source=setting.source, version=version)
             action = "external"
         elif mode == "external":
-            raise ConfigError(f"--mode=external but no {LABELS[kind]} URL is configured",
-                              fix=f"set {ENV_VARS[kind]} or pass the URL option")
+            raise _no_url(kind, "--mode")
         else:
             record = start_private(kind, "up", progress)
             action = "started"

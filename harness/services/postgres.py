@@ -3,18 +3,21 @@
 ``start_private()`` returns a ``state.Record`` for a running cluster that nobody else uses:
 
 1. binaries from ``binaries.find_postgres()`` (no version hard-coded);
-2. the data directory: a copy of a cached initdb template when there is one (a copy takes tens of
-   milliseconds where initdb takes about a second), otherwise initdb, whose result then becomes the
-   template. The cache lives in ``$HARNESS_CACHE_DIR`` or ``~/.cache/nose-harness/`` under a key
-   made of the binaries' directory, the server version, the account and the initdb options, so an
-   upgrade or another account never reuses a stale template;
+2. the data directory, in ``state.run_dir()`` (``/dev/shm`` when it has room): a copy of a cached
+   initdb template when there is one (a copy takes a tenth of an initdb), otherwise initdb, whose
+   result becomes the template: snapshotted in memory, then written to the cache by a background
+   thread while the server starts. The cache lives in ``$HARNESS_CACHE_DIR`` or
+   ``~/.cache/nose-harness/``, keyed by the binaries' directory, the server version, the account
+   and the initdb options, so an upgrade or another account never reuses a stale template; the
+   four most recently used templates are kept;
 3. ``harness.conf``, included from ``postgresql.conf``: ``listen_addresses = '127.0.0.1'``, a free
    port, no Unix socket, ``fsync``/``synchronous_commit``/``full_page_writes`` off (the data is
    thrown away; durability only costs time), dynamic shared memory in the data directory (a
    killed server leaves nothing behind in ``/dev/shm``);
-4. ``pg_ctl start`` without ``-w``, then the harness watches ``postmaster.pid`` for "ready" every
-   few milliseconds (``pg_ctl -w`` polls ten times a second) and the log for FATAL/PANIC, so that a
-   failure is reported at once with the tail of the log. A port taken in the meantime is retried.
+4. ``pg_ctl start -w``, while the harness itself watches ``postmaster.pid`` for "ready" every few
+   milliseconds (pg_ctl looks ten times a second). If pg_ctl fails first (the server died, even
+   before writing its pid file), the error shows the tail of the server's log. A port taken in
+   the meantime is retried with another.
 
 Under root, initdb and the server run as ``process.server_user()`` (an unprivileged account,
 created if missing) and the instance directory is handed to it.
@@ -41,6 +44,9 @@ from harness.services.progress import Progress
 SUPERUSER = "postgres"
 INITDB_OPTIONS = ("-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "-N")
 START_TIMEOUT = 60.0
+KEEP_TEMPLATES = 4  # per cache: a PostgreSQL upgrade must not leave old templates forever
+_publishing = []  # threads writing a new template to the cache
+
 MARKER = "-D {root}/data"  # on the postmaster's command line: tells our server from any other
 PORT_ATTEMPTS = 3
 
@@ -94,11 +100,12 @@ def start_private(owner="run", progress=None, environ=None, pg=None, cache=None,
             with progress.step("postgres", "copy cached initdb template"):
                 copy_tree(template, data)
                 user.chown_tree(data)
+                os.utime(template)  # most recently used: kept when old templates are pruned
         else:
             with progress.step("postgres", f"initdb (PostgreSQL {pg.version}, no cache yet)"):
                 _initdb(pg, user, data, root)
             if use_cache:
-                with progress.step("postgres", "save initdb result as cached template"):
+                with progress.step("postgres", "snapshot it for the cache (saved meanwhile)"):
                     _save_template(data, template)
         attempts_left = PORT_ATTEMPTS
         while True:
@@ -133,17 +140,49 @@ def _initdb(pg, user, data, root):
 
 
 def _save_template(data, template):
-    """Publish a copy of ``data`` as the template, atomically; a concurrent publisher may win."""
+    """Snapshot ``data`` next to it (same, usually in-memory, filesystem: fast), then publish the
+    snapshot as the template from a background thread, so that the slow write to the cache's
+    disk does not delay the server. Publishing is atomic; a concurrent publisher may win."""
+    snapshot = state.make_root("template")
+    copy_tree(data, os.path.join(snapshot, "data"))
+    thread = threading.Thread(target=_publish, args=(snapshot, template),
+                              name="harness-template", daemon=False)
+    _publishing.append(thread)
+    thread.start()
+
+
+def wait_for_cache(timeout=60.0):
+    """Wait until templates being saved in the background are in the cache."""
+    while _publishing:
+        _publishing.pop().join(timeout)
+
+
+def _publish(snapshot, template):
     parent = os.path.dirname(template)
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".staging-", dir=parent)
     try:
-        copy_tree(data, os.path.join(staging, "data"))
-        os.rename(os.path.join(staging, "data"), template)
+        os.makedirs(parent, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".staging-", dir=parent)
+        try:
+            copy_tree(os.path.join(snapshot, "data"), os.path.join(staging, "data"))
+            os.rename(os.path.join(staging, "data"), template)
+            _prune_templates(parent)
+        except OSError:
+            pass  # another run published the same template first, or the disk is full
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     except OSError:
-        pass  # another run published the same template first: ours is not needed
+        pass  # no cache this time: the next start runs initdb again
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        state.remove_root(snapshot)
+
+
+def _prune_templates(parent, keep=KEEP_TEMPLATES):
+    """Delete all but the ``keep`` most recently used templates (old versions, old accounts)."""
+    entries = [os.path.join(parent, name) for name in os.listdir(parent)
+               if not name.startswith(".")]
+    entries.sort(key=os.path.getmtime, reverse=True)
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def copy_tree(source, target):

@@ -84,18 +84,22 @@ def ctl_hint(record):
             "status")
 
 
-def start_private(owner="run", progress=None, environ=None, rabbit=None):
-    """Start a private node; returns its ``state.Record`` (not yet saved in any state file)."""
+def start_private(owner="run", progress=None, environ=None, rabbit=None, amqp_port=None):
+    """Start a private node; returns its ``state.Record`` (not yet saved in any state file).
+
+    ``amqp_port`` fixes the AMQP port (default: a free one, with a retry if it is taken before
+    the node binds it).
+    """
     progress = progress or Progress()
     environ = os.environ if environ is None else environ
     with progress.step("rabbitmq", "find rabbitmq-server, epmd"):
         rabbit = rabbit or binaries.find_rabbitmq(environ)
-    attempts_left = PORT_ATTEMPTS
+    attempts_left = 1 if amqp_port else PORT_ATTEMPTS
     while True:
         attempts_left -= 1
         try:
             # None when a port was taken meanwhile; the last attempt raises instead
-            record = _attempt(rabbit, owner, progress, environ, attempts_left == 0)
+            record = _attempt(rabbit, owner, progress, environ, attempts_left == 0, amqp_port)
         except _PortTaken:
             if attempts_left == 0:
                 raise
@@ -104,8 +108,10 @@ def start_private(owner="run", progress=None, environ=None, rabbit=None):
             return record
 
 
-def _attempt(rabbit, owner, progress, environ, last_attempt):
-    amqp_port, dist_port, epmd_port = ports.free_ports(3)
+def _attempt(rabbit, owner, progress, environ, last_attempt, amqp_port=None):
+    free = ports.free_ports(3)
+    dist_port, epmd_port = free[1:]
+    amqp_port = amqp_port or free[0]
     node = f"harness-{uuid.uuid4().hex[:8]}@localhost"
     root = state.make_root("rabbitmq", owner=owner, markers=(VM_MARKER, EPMD_MARKER))
     procs = []
@@ -117,7 +123,7 @@ def _attempt(rabbit, owner, progress, environ, last_attempt):
             procs.append(state.Proc("epmd", epmd.pid, marker=EPMD_MARKER.format(root=root)))
         env = node_env(root, node, amqp_port, dist_port, epmd_port, base=environ)
         started = time.time()
-        with progress.step("rabbitmq", f"rabbitmq-server {node} until AMQP on :{amqp_port}"):
+        with progress.step("rabbitmq", f"rabbitmq-server until AMQP answers on :{amqp_port}"):
             server = _start_server(rabbit, root, env)
             procs.insert(0, state.Proc("rabbitmq", server.pid, marker=VM_MARKER.format(root=root),
                                        stop_signal="SIGKILL"))
@@ -194,14 +200,14 @@ def _wait_ready(server, url, port, root, last_attempt):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            logs = _logs(root)
-            text = process.tail(logs, lines=40)
-            if "eaddrinuse" in text and not last_attempt:
+            # the VM's console output holds every log line and ends with the reason it stopped
+            console = [os.path.join(root, "log", "stdout.log")]
+            if "eaddrinuse" in process.tail(console, lines=40) and not last_attempt:
                 return None
             raise ServiceError(
                 f"the private RabbitMQ exited during boot (exit status {server.returncode})",
-                detail=process.tail(logs),
-                fix="read the log above; the full log was deleted with the instance")
+                detail=process.tail(console, lines=15),
+                fix="read the log above; the instance and its full log were deleted")
         if ports.listening(port, timeout=0.05):
             try:
                 return external.check_amqp(url, timeout=5.0)

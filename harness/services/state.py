@@ -99,8 +99,14 @@ class StateFile:
 
     def records(self):
         """A snapshot of the records, for reading only."""
-        with self.edit() as records:
-            return list(records)
+        if not os.path.exists(self.path):
+            return []
+        with open(os.path.join(self.directory, "services.lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            try:
+                return self._load()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _load(self):
         try:

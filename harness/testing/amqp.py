@@ -58,8 +58,9 @@ _PROPERTIES = {name for name, _ in pyamqp.Message.PROPERTIES} - {"application_he
 
 
 def use_broker(broker):
-    """Make ``broker`` the one this API talks to (the plugin calls this)."""
-    _broker[0] = broker
+    """Make ``broker`` the one this API talks to (the plugin calls this); returns the previous one."""
+    previous, _broker[0] = _broker[0], broker
+    return previous
 
 
 def broker():
@@ -369,15 +370,14 @@ def _diff(expected, actual):
 
 
 def _short(value, limit=120):
+    """A one-line rendering: text quoted, bytes decoded when they are UTF-8, long values cut."""
     if isinstance(value, bytes):
         try:
             value = value.decode("utf-8")
         except UnicodeDecodeError:
-            text = repr(value)
-            return text if len(text) <= limit else text[:limit] + "..."
-    text = value if isinstance(value, str) else repr(value)
-    return repr(text) if isinstance(value, str) and len(text) <= limit else (
-        text if len(text) <= limit else text[:limit] + "...")
+            pass
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _summaries(messages, limit=10):

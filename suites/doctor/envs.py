@@ -132,6 +132,8 @@ def _step(step, venv, python, scratch):
         _pip(python, "install", *step[1])
     elif kind == "wheel":
         _pip(python, "install", _write_wheel(scratch, step[1]))
+    elif kind == "pip-target":  # pip install --target VENV/<dir>: a vendored copy
+        _pip(python, "install", "--target", os.path.join(venv, step[1]), *step[2])
     elif kind == "uninstall":
         _pip(python, "uninstall", "-y", *step[1])
     elif kind == "files":  # {path relative to the venv: text}; "{venv}" and "{site}" expand
@@ -178,6 +180,8 @@ RECIPES = {
     "pth-3.11": ("3.11", [("pip", [PYNOSE]), ("files", {
         "{site}/zz_legacy.pth": "import sys; sys.path.insert(0, '{venv}/eggs/nose-0.11.4.egg')\n",
         "eggs/nose-0.11.4.egg/nose/__init__.py": "__version__ = '0.11.4'\n"})]),
+    # the fork in the venv, and stock nose vendored with pip install --target (put on PYTHONPATH)
+    "vendored-3.11": ("3.11", [("pip", [PYNOSE]), ("pip-target", "vendor", [STOCK_NOSE])]),
     # no nose at all
     "bare-3.11": ("3.11", []),
     # the fork's files edited in place, a builtin plugin broken, and a stray module in nose/
@@ -220,7 +224,16 @@ RECIPES = {
 }
 
 
+_FAILED = {}
+
+
 def get(name):
-    """The venv directory of a named recipe, built on first use."""
+    """The venv directory of a named recipe, built on first use (a failed build fails fast)."""
+    if name in _FAILED:
+        raise _FAILED[name]
     version, steps = RECIPES[name]
-    return build(version, steps)
+    try:
+        return build(version, steps)
+    except (SkipTest, RuntimeError, subprocess.CalledProcessError) as error:
+        _FAILED[name] = error
+        raise

@@ -51,5 +51,7 @@ def test_collection_that_hangs_times_out():
     # the child keeps the probe's pipes open: the doctor must still come back
     directory = project({"test_slow.py": "import subprocess\nimport time\n\n"
                                          "subprocess.Popen(['sleep', '60'])\ntime.sleep(30)\n"})
-    run = doctor("--python", python("healthy-3.11"), "--timeout", "2", project=directory)
-    assert "within 2 s" in run.finding("collection.timeout")["title"]
+    run = doctor("--python", python("healthy-3.11"), "--timeout", "6", project=directory)
+    found = run.finding("collection.timeout")
+    assert "within 6 s" in found["title"]
+    assert (found["file"], found["line"]) == (os.path.join(directory, "test_slow.py"), 5)

@@ -19,7 +19,8 @@ def test_stock_nose_on_310_names_collections_callable():
 def test_stock_nose_on_310_still_answers_version():
     # why the doctor is needed: the usual first check says all is well
     done = subprocess.run([python("stock-3.10"), "-m", "nose", "--version"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=project(),
+                          env={"PATH": "/usr/bin:/bin", "NOSE_IGNORE_CONFIG_FILES": "1"})
     assert done.returncode == 0 and "1.3.7" in done.stdout + done.stderr
 
 

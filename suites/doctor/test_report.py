@@ -102,3 +102,55 @@ def test_a_venv_directory_stands_for_its_interpreter():
     from suites.doctor.envs import get
     run = doctor("--python", get("healthy-3.12"), "--no-collect", project=project())
     assert run.code == 0 and run.data["targets"][0]["version"].startswith("3.12")
+
+
+def test_the_doctor_runs_where_import_nose_explodes():
+    # the doctor's own process must never import nose: here any 'import nose' raises
+    import os
+    broken = scratch("broken-nose")
+    os.makedirs(os.path.join(broken, "nose"))
+    with open(os.path.join(broken, "nose", "__init__.py"), "w") as handle:
+        handle.write("raise RuntimeError('this nose is broken')\n")
+    run = doctor("--python", python("healthy-3.11"), project=project(),
+                 env={"PYTHONPATH": broken})
+    assert run.code == 1 and "Traceback" not in run.stderr
+    assert broken in run.finding("resolution.shadowed")["title"]
+
+
+def test_colour_on_a_terminal_and_not_with_no_color():
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from suites.doctor.doctoring import ROOT
+
+    def on_tty(extra):
+        leader, follower = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        env.update(extra, TERM="xterm")
+        subprocess.run([sys.executable, "-m", "harness", "doctor", "--no-collect", "--python",
+                        python("stock-3.12"), "--project", project()], stdout=follower,
+                       stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        return b"".join(chunks).decode()
+    assert "\033[31m✗\033[0m" in on_tty({})
+    plain = on_tty({"NO_COLOR": "1"})
+    assert "✗ nose 1.3.7" in plain and "\033[" not in plain
+
+
+def test_families_that_cannot_look_say_so_instead_of_a_check_mark():
+    run = doctor("--python", python("stock-3.12"), project=project())
+    skipped = run.data["targets"][0]["skipped"]
+    assert skipped == {"plugins": "nose does not load", "config": "nose does not load",
+                       "collection": "collection fails for the reason above"}

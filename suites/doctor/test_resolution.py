@@ -37,3 +37,14 @@ def test_no_nose_installed():
     run = doctor("--python", python("bare-3.11"), project=project())
     assert run.code == 1
     assert "not installed" in run.finding("resolution.not-installed")["title"]
+
+
+def test_vendored_copy_on_pythonpath_wins_over_the_venv():
+    from suites.doctor.envs import get
+    vendor = os.path.join(get("vendored-3.11"), "vendor")
+    run = doctor("--python", python("vendored-3.11"), project=project(),
+                 env={"PYTHONPATH": vendor})
+    assert run.finding("ownership.several-places")["severity"] == "info"
+    shadowed = run.finding("resolution.shadowed")
+    assert vendor in shadowed["title"] and "PYTHONPATH" in shadowed["fix"]
+    assert "ownership.multiple-owners" not in run.ids  # different directories share no files

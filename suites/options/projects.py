@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nose.plugins.skip import SkipTest
 
+from harness import inifile
 from suites.doctor import envs
 
 OLDEST, NEWEST = "3.10", "3.13"
@@ -30,12 +31,16 @@ _made = []
 
 def recipe():
     """pynose, click (for the click case), setuptools (for setup()), and this checkout in editable
-    mode with its dependencies. The checkout's path and its setup.cfg (entry points) are part of
-    the recipe, so a clone elsewhere or a new plugin gets a venv of its own."""
-    setup_cfg = hashlib.sha256((ROOT / "setup.cfg").read_bytes()).hexdigest()[:16]
+    mode with its dependencies. The checkout's path, its entry points and its dependencies are
+    part of the recipe (an editable install copies those two into its metadata), so a clone
+    elsewhere or a new plugin gets a venv of its own; other edits of setup.cfg do not."""
+    cfg = ROOT / "setup.cfg"
+    installed = [inifile.section(cfg, "options").get("install_requires"),
+                 *inifile.section(cfg, "options.entry_points").values()]
+    digest = hashlib.sha256(repr([e.value for e in installed if e]).encode()).hexdigest()[:16]
     return [("pip", ["pynose>=1.5.5,<1.6", "click", "setuptools>=61", "wheel"]),
             ("pip", ["--no-build-isolation", "-e", str(ROOT)]),
-            ("files", {".options-suite-setup-cfg": setup_cfg})]
+            ("files", {".options-suite-metadata": digest})]
 
 
 def bin_dir(version=None):

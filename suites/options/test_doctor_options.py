@@ -1,5 +1,6 @@
 """`harness doctor --options`: every option --help lists is tried on a real run of the project."""
 
+import json
 import sys
 
 from harness.doctor.checks import Context
@@ -71,3 +72,17 @@ def test_plain_sys_exit_at_import_is_not_blamed_on_unittest():
     found = by_id(findings(project))["options.exit-at-import"]
     assert found.title.startswith("sys.exit raises SystemExit(0) when nose imports "
                                   "tests/test_a.py"), found.title
+
+
+def test_doctor_command_has_the_options_switch():
+    """The real CLI, on the newest Python: the family is off by default and --options runs it."""
+    project = projects.foreign_project(projects.OPTPARSE_HELPER)
+    python = str(projects.bin_dir(projects.NEWEST) / "python")
+    base = ["doctor", "--json", "--no-collect", "--python", python]
+    without = json.loads(projects.run("harness", base, project).stdout)
+    assert not [f for f in without["findings"] if f["id"].startswith("options.")]
+    done = projects.run("harness", [*base, "--options"], project)
+    assert done.returncode == 1, done.stderr
+    ids = {f["id"]: f for f in json.loads(done.stdout)["findings"]}
+    assert (ids["options.rejected-by-foreign"]["file"],
+            ids["options.rejected-by-foreign"]["line"]) == ("tests/helper.py", 5)

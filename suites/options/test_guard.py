@@ -1,4 +1,4 @@
-"""harness.argv.Guard without nose: who reads sys.argv while a module is imported, and SystemExit."""
+"""harness.argv.Guard without nose: who reads sys.argv while a module is imported; SystemExit."""
 
 import contextlib
 import importlib
@@ -52,8 +52,8 @@ class GuardTest(unittest.TestCase):
         with self.assertRaises(SystemExit):
             self.load("nhguard_arg", projects.ARGPARSE_HELPER, guard)
         self.assertEqual([e.api for e in self.events], ["argparse", "argparse"])
-        self.load("nhguard_getopt", "import getopt, sys\nopts = getopt.getopt(sys.argv[1:], 'xv')\n",
-                  guard)
+        self.load("nhguard_getopt",
+                  "import getopt, sys\nopts = getopt.getopt(sys.argv[1:], 'xv')\n", guard)
         self.assertEqual(self.events[-1].api, "sys.argv")  # the slice is taken in user code
         self.assertEqual(self.events[-1].kind, "read")
 

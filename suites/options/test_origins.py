@@ -6,6 +6,7 @@ see envs.py). Each one first shows the symptom with plain ``nosetests``, then ch
 """
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from nose.plugins.skip import SkipTest
 
@@ -20,10 +21,19 @@ def teardown_module():
 
 
 def each_version(check):
-    """A nose test generator that runs ``check(version)`` on each Python of VERSIONS."""
+    """A nose test generator: ``check(version)`` once per Python of VERSIONS, as separate tests.
+
+    The runs of all versions start at once (they are subprocesses, so two cores run them side by
+    side), and each generated test waits for its own and re-raises what it raised.
+    """
     def generator():
-        for version in VERSIONS:
-            yield check, version
+        with ThreadPoolExecutor(len(VERSIONS)) as pool:
+            futures = {version: pool.submit(check, version) for version in VERSIONS}
+            for version in VERSIONS:
+                def outcome(version, future=futures[version]):
+                    future.result()
+                outcome.description = f"{check.__name__} on Python {version}"
+                yield outcome, version
     generator.__name__ = check.__name__
     generator.__doc__ = check.__doc__
     return generator
@@ -242,7 +252,8 @@ def test_abbreviation_made_ambiguous_by_a_plugin(version):
     _, report, _ = harness_json(["--trav"], project, version, env)
     finding = report["findings"][0]
     assert cause(finding) == "ambiguous-option", report
-    assert "travlinks" in finding["title"] and "--traverse-namespace" in "\n".join(finding["evidence"])
+    assert "travlinks" in finding["title"]
+    assert "--traverse-namespace" in "\n".join(finding["evidence"])
 
 
 @each_version

@@ -70,3 +70,14 @@ def test_test_name_outside_the_configured_working_directory():
     assert (finding["file"], finding["line"]) == ("setup.cfg", 2)
     assert "name it relative to suites: unit" in finding["fix"]
     assert run("harness", ["run", "unit"], project).returncode == 0  # the fix works
+
+
+def test_isolation_turns_exit_at_import_into_an_error_and_the_run_goes_on():
+    project = projects.make({"tests/__init__.py": "", "tests/test_a.py": projects.UNITTEST_MAIN,
+                             "tests/test_b.py": projects.PLAIN_TEST})
+    done = run("harness", ["run", "--isolate", "-v"], project)
+    assert done.returncode == 1, done.stderr
+    assert "tests.test_b.test_plain ... ok" in done.stderr
+    assert "ERROR: Failure: ForeignExit (SystemExit(0) raised at tests/test_a.py:7 " \
+           "(unittest.main())" in done.stderr
+    assert 'tests/test_a.py", line 7, in <module>' in done.stderr  # the traceback shows the line

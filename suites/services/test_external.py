@@ -167,3 +167,37 @@ class ExternalPluginRunTest(unittest.TestCase):
         down = project.harness("down")
         self.assertRegex(down.stdout, r"postgres +forgot")
         self.assertEqual(support.pg_query(pg, "SELECT 1")[0], 1)  # the shared server runs on
+
+
+class ParsingTest(unittest.TestCase):
+    def test_amqp_url_forms(self):
+        cases = {
+            "amqp://h": ("h:5672", "guest", "guest", "/", False),
+            "amqp://u:p@h:1234/": ("h:1234", "u", "p", "/", False),
+            "amqp://u:p@h//": ("h:5672", "u", "p", "/", False),
+            "amqp://u:p@h/%2F": ("h:5672", "u", "p", "/", False),
+            "amqp://u:p%40x@h/app": ("h:5672", "u", "p@x", "app", False),
+            "amqps://h": ("h:5671", "guest", "guest", "/", True),
+        }
+        for url, expected in cases.items():
+            params = external.amqp_params(url)
+            got = (params["host"], params["userid"], params["password"], params["virtual_host"],
+                   params["ssl"])
+            self.assertEqual(got, expected, url)
+
+    def test_a_non_amqp_url_is_refused_masked(self):
+        with self.assertRaises(ServiceError) as caught:
+            external.amqp_params(f"http://u:{SECRET}@h/")
+        self.assertNotIn(SECRET, caught.exception.render())
+
+    def test_pg_address_reads_urls_and_dsns(self):
+        self.assertEqual(external.pg_address("postgresql://u@db:6543/x"), ("db", 6543))
+        self.assertEqual(external.pg_address("host=db port=7000 dbname=x"), ("db", 7000))
+        self.assertEqual(external.pg_address("postgresql:///x?host=/run/pg"), (None, 5432))
+
+    def test_service_names(self):
+        self.assertEqual(lifecycle.parse_kinds("amqp, pg"), ("postgres", "rabbitmq"))
+        self.assertEqual(lifecycle.parse_kinds("postgresql"), ("postgres",))
+        self.assertEqual(lifecycle.parse_kinds(None), lifecycle.KINDS)
+        with self.assertRaises(HarnessError):
+            lifecycle.parse_kinds("redis")

@@ -164,6 +164,24 @@ class PluginPrivateRunTest(unittest.TestCase):
         self.assertNotIn("AMQP_URL=", result.stdout)
         self.assertNotIn("RabbitMQ", result.stderr)
 
+    def test_setup_cfg_chooses_the_mode_and_the_servers(self):
+        project = support.child_project(
+            "[harness]\nservices_mode = private\nservices = postgres\n")
+        self.addCleanup(project.remove)
+        result = project.nose()
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("PG_URL=", result.stdout)
+        self.assertNotIn("AMQP_URL=", result.stdout)
+
+    def test_a_bad_setting_names_its_file_and_line(self):
+        project = support.child_project("[harness]\nservices = postgres,redis\n")
+        self.addCleanup(project.remove)
+        result = project.nose()
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("unknown service 'redis'", result.stderr)
+        self.assertIn("setup.cfg:2", result.stderr)
+        self.assertNotIn("Traceback", result.stderr)
+
     def test_sigterm_stops_the_servers_of_the_run(self):
         project = support.Project({"test_slow.py": """
             import os, time
@@ -186,6 +204,18 @@ class PluginPrivateRunTest(unittest.TestCase):
         self.assertEqual(child.wait(timeout=30), -signal.SIGTERM)
         self.assertFalse(process.alive(record.pid))
         self.assertEqual(state.StateFile(project.state_dir).records(), [])
+
+    def test_two_concurrent_runs_get_their_own_servers(self):
+        argv = [os.path.join(support.BIN, "nosetests"), "--with-services", "-s",
+                "--services-mode=private", "--services=postgres"]
+        runs = [subprocess.Popen(argv, cwd=self.project.dir, env=support.clean_env(),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        outputs = [run.communicate(timeout=120) for run in runs]
+        self.assertEqual([run.returncode for run in runs], [0, 0], outputs)
+        urls = {re.search(r"PG_URL=(\S+)", out).group(1) for out, _ in outputs}
+        self.assertEqual(len(urls), 2, urls)
+        self.assertEqual(state.StateFile(self.project.state_dir).records(), [])
 
     def test_two_sessions_never_share_port_or_directory(self):
         one = lifecycle.provide(mode="private", kinds=("postgres",),
@@ -248,3 +278,66 @@ class StaleUpTest(unittest.TestCase):
         result = self.project.harness("up", "--services=postgres")
         self.assertIn("no longer answers", result.stdout)
         self.assertRegex(result.stdout, r"postgres +started")
+
+
+class RabbitStartFailureTest(unittest.TestCase):
+    def test_a_node_that_cannot_start_shows_its_log_and_leaves_nothing(self):
+        import socket
+
+        from harness.services import rabbitmq
+
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        self.addCleanup(holder.close)
+        port = holder.getsockname()[1]
+        before = set(os.listdir(state.run_dir()))
+        with self.assertRaises(ServiceError) as caught:
+            rabbitmq.start_private(amqp_port=port)
+        text = caught.exception.render()
+        self.assertIn("exited during boot", text)
+        self.assertIn("lines of", text)
+        self.assertIn(f"could_not_start_listener,\"127.0.0.1\",{port}", text)
+        left = {name for name in set(os.listdir(state.run_dir())) - before
+                if name.startswith("nose-harness-rabbitmq-")}
+        self.assertEqual(left, set())
+
+
+class FinalizeOrderTest(unittest.TestCase):
+    def test_plugins_with_lower_scores_can_still_use_the_servers_in_finalize(self):
+        project = support.Project({
+            "test_nothing.py": "def test_nothing():\n    pass\n",
+            "run.py": """
+                import os
+                import nose
+                import psycopg2
+                from nose.plugins import Plugin
+                from harness.plugins.services import Services
+
+
+                class Cleanup(Plugin):
+                    name = "cleanup"
+                    score = 2000  # like the fixture plugins: finalized after services (3000)
+                    enabled = True
+
+                    def configure(self, options, conf):
+                        self.enabled = True
+
+                    def finalize(self, result):
+                        with psycopg2.connect(os.environ["HARNESS_PG_URL"]) as connection:
+                            connection.cursor().execute("SELECT 1")
+                        connection.close()
+                        print("CLEANUP-CONNECTED", flush=True)
+
+
+                nose.main(argv=["nosetests", "--with-services", "--services=postgres",
+                                "--services-mode=private", "test_nothing.py"],
+                          addplugins=[Services(), Cleanup()])
+            """})
+        self.addCleanup(project.remove)
+        result = subprocess.run([os.path.join(support.BIN, "python"), "run.py"], cwd=project.dir,
+                                env=support.clean_env(), capture_output=True, text=True,
+                                timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("CLEANUP-CONNECTED", result.stdout)
+        self.assertEqual(state.StateFile(project.state_dir).records(), [])

@@ -51,6 +51,7 @@ class PrivatePostgresTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, cache, True)
         cold, warm = Progress(), Progress()
         first = self.start(cache=cache, progress=cold)
+        postgres.wait_for_cache()
         second = self.start(cache=cache, progress=warm)
         cold_steps = [name for _, name, _ in cold.steps]
         warm_steps = [name for _, name, _ in warm.steps]
@@ -75,6 +76,7 @@ class PrivatePostgresTest(unittest.TestCase):
         cache = tempfile.mkdtemp(prefix="nh-cache-")
         self.addCleanup(shutil.rmtree, cache, True)
         good = self.start(cache=cache)
+        postgres.wait_for_cache()
         template = os.path.join(cache, "postgres", os.listdir(os.path.join(cache, "postgres"))[0])
         os.unlink(os.path.join(template, "global", "pg_control"))
         before = set(os.listdir(state.run_dir()))

@@ -107,3 +107,7 @@ def exit_at_once(services):
 
 
 NOT_CALLABLE = 42
+
+
+def leaks_its_password(services):
+    raise ConnectionError(f"cannot connect with {services.pg_url.split('@')[0].split(':')[-1]}")

@@ -110,6 +110,12 @@ class ThreadModeTest(unittest.TestCase):
         self.assertIn("KeyError", text)
         self.assertIn('raise KeyError("DATABASE_NAME")', text)
 
+    def test_passwords_never_reach_the_message(self):
+        with self.assertRaises(WebError) as caught:
+            self.serve("leaks_its_password")
+        self.assertIn("cannot connect with ***", caught.exception.render())
+        self.assertNotIn("s3cret", caught.exception.render())
+
     def test_a_factory_must_return_an_application(self):
         with self.assertRaises(WebError) as caught:
             self.serve("not_an_app")

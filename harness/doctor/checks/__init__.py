@@ -63,11 +63,15 @@ class Context:
     target: object = None
     facts: dict = field(default_factory=dict)
     collect: dict | None = None
-    failed: dict = field(default_factory=dict)
     all_facts: dict = field(default_factory=dict)  # python path -> facts, for global checks
     options: dict = field(default_factory=dict)    # the command's parsed options
     found: list = field(default_factory=list)      # findings of the families run so far
     scripts: list = field(default_factory=list)    # nosetests on PATH (harness.doctor.scripts)
+    skipped: str | None = None                     # set by skip()
+
+    def skip(self, reason):
+        """Say why this family could not look (shown instead of a misleading ✓)."""
+        self.skipped = reason
 
     @property
     def python(self):

@@ -7,9 +7,29 @@ executable, and plugins the config asks for that are not active.
 """
 
 import os
+import re
 
 from harness.doctor.checks import register
 from harness.doctor.findings import Finding, cap
+
+_FRAME = re.compile(r'File "(.+?)", line (\d+) in (\S+)')
+
+
+def stuck_at(stderr, ctx):
+    """The innermost frames of the main thread in the dump the probe writes just before the
+    timeout (faulthandler, most recent call first), keeping the project's own code."""
+    dump = stderr.rsplit("Timeout (", 1)
+    if len(dump) < 2:
+        return []
+    for block in re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump[1]):
+        frames = [(f, int(n), fn) for f, n, fn in _FRAME.findall(block)]
+        if any(f.endswith("probe.py") and fn == "collect" for f, _, fn in frames):
+            mine = [fr for fr in frames if fr[0].startswith(ctx.project + os.sep)
+                    and f"{os.sep}site-packages{os.sep}" not in fr[0]
+                    and not fr[0].endswith("probe.py")]
+            return mine or [fr for fr in frames if "/nose/" not in fr[0]
+                            and not fr[0].endswith("probe.py")]
+    return []
 
 
 def _explained(ctx, *ids):
@@ -19,21 +39,28 @@ def _explained(ctx, *ids):
 def check(ctx):
     collect = ctx.collect
     if collect is None:
+        ctx.skip("--no-collect")
         return
     if collect.get("timeout"):
-        tail = [line for line in (collect.get("stderr") or "").splitlines() if line.strip()]
+        stuck = stuck_at(collect.get("stderr") or "", ctx)
+        where = f"{stuck[0][0]}:{stuck[0][1]} (in {stuck[0][2]})" if stuck else None
         yield Finding(
             "collection.timeout", "error",
-            f"collection did not finish within {collect['timeout']:g} s: a test module blocks "
-            f"while nose imports it", evidence=tail[-3:],
-            fix="find the import-time call that waits (network, input(), a server) and move it "
-                "into a fixture")
+            f"collection did not finish within {collect['timeout']:g} s: "
+            + (f"it is stuck at {where}" if where else "a test module blocks while nose "
+                                                         "collects it"),
+            evidence=[f"{f}:{n} in {fn}" for f, n, fn in stuck[:4]],
+            fix="move the waiting call (network, input(), a server, a generator test doing the "
+                "work while it is collected) into the test or a fixture",
+            file=stuck[0][0] if stuck else None, line=stuck[0][1] if stuck else None)
         return
     error = collect.get("error")
     frames = (error or {}).get("frames") or []
     from_config = bool(frames) and frames[-1]["file"].endswith("config.py") and _explained(
         ctx, "config")
-    if error and not from_config and not _explained(ctx, "compat", "ownership", "resolution"):
+    if error and (from_config or _explained(ctx, "compat", "ownership", "resolution")):
+        ctx.skip("collection fails for the reason above")
+    elif error:
         yield Finding(
             "collection.crashed", "error",
             f"nose crashes while collecting: {error['type']}: {error['message']}",

@@ -36,8 +36,12 @@ def nose_dir(ctx):
     return None
 
 
-def on_disk(owners):
-    """"name version" of the owner whose files are on disk (the one installed last)."""
+def on_disk(owners, directory=None):
+    """"name version" of the owner whose files ``import nose`` loads: among the owners installed
+    where it loads from, the one whose RECORD matches best (the one installed last)."""
+    here = [d for d in owners if directory and os.path.normpath(
+        os.path.join(d["location"], "nose")) == os.path.normpath(directory)]
+    owners = here or owners
     if not owners:
         return "nose"
     best = min(owners, key=lambda d: len(d.get("record_modified") or [])
@@ -90,11 +94,11 @@ def check(ctx):
         return
     pyver = ".".join(map(str, version[:2]))
     owners = ctx.nose_owners()
-    label = on_disk(owners)
     nose = ctx.facts.get("nose") or {}
     imported = nose.get("import") or {}
     error = imported.get("error") or {}
     directory = nose_dir(ctx)
+    label = on_disk(owners, directory)
 
     if error.get("missing_module") == "imp" or (error and "No module named 'imp'" in error.get(
             "message", "")):

@@ -39,6 +39,7 @@ def check(ctx):
     config = ctx.facts.get("config") or {}
     nose = ctx.facts.get("nose") or {}
     if not config.get("available"):
+        ctx.skip("nose does not load")
         return
     if config.get("ignore_files"):
         yield Finding("config.files-ignored", "info",
@@ -98,7 +99,8 @@ def check(ctx):
 
 
 def _env(config, nose):
-    known = sorted({var for option in nose.get("options") or [] for var in option.get("env", [])})
+    known = sorted({var for option in nose.get("options") or [] for var in option.get("env", [])}
+                   | set(config.get("env_known") or []))
     for var in config.get("env") or []:
         shown = f"{var['name']}={var['value']}"
         if var["status"] == "unknown":

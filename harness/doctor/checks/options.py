@@ -7,7 +7,7 @@ but ``nosetests -x`` says no such option"). For each option the probe lists, thi
 target interpreter (``options_target.py``, run in the project) whether nose's parser with the
 project's config accepts it, then replays it against every parser that collection triggers.
 
-Findings (ids documented in docs/doctor.md):
+Findings (stable ids, for docs/doctor.md):
 
 * ``options.rejected-by-nose``: nose's own parser refuses listed options, with nose's reason;
 * ``options.rejected-by-foreign``: a parser at FILE:LINE in the test code refuses them;
@@ -144,7 +144,7 @@ def check(ctx):
             file=where, line=exit_["line"])
     install = Install(facts, python=ctx.python)
     for plugin in install.nose.get("plugins", []):
-        reason = install.disabled_reason(plugin)
+        reason = plugin.get("disabled_reason")
         if reason:
             listed = [o for o, _ in options if install.owner(o) == plugin["name"]]
             if listed:

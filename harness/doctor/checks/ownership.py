@@ -33,8 +33,19 @@ def pullers(ctx, owner):
 
 
 def check(ctx):
-    owners = ctx.nose_owners()
+    everywhere = ctx.nose_owners()
     imported = ((ctx.facts.get("nose") or {}).get("import") or {})
+    places = {}
+    for dist in everywhere:
+        places.setdefault(os.path.normpath(dist["location"]), []).append(dist)
+    if len(places) > 1:
+        yield Finding(
+            "ownership.several-places", "info",
+            f"nose is installed in {len(places)} places; the first on sys.path wins",
+            evidence=[f"{d['name']} {d['version']} in {where}" for where, group in places.items()
+                      for d in group])
+    # files are shared (and overwritten) only between owners in the same directory
+    owners = max(places.values(), key=len) if places else []
     if len(owners) > 1:
         evidence = []
         for dist in owners:
@@ -55,7 +66,7 @@ def check(ctx):
             "ownership.multiple-owners", "error",
             f"{len(owners)} distributions own the nose package: {names}; the files are a mix and "
             f"uninstalling one breaks the other", evidence=evidence, fix=fix)
-    for dist in owners:
+    for dist in everywhere:
         missing = [p for p in dist.get("record_missing") or [] if p.endswith(".py")]
         if missing:
             yield Finding(
@@ -66,7 +77,7 @@ def check(ctx):
                 evidence=cap([f"missing: {p}" for p in missing], 4),
                 fix=f"{pip(ctx)} uninstall -y {dist['name']} && {pip(ctx)} install {FORK}")
         modified = dist.get("record_modified") or []
-        if modified and len(owners) == 1:
+        if modified and len(places.get(os.path.normpath(dist["location"]), [])) == 1:
             yield Finding(
                 "ownership.files-modified", "warning",
                 f"{len(modified)} files of {dist['name']} {dist['version']} differ from what it "
@@ -74,7 +85,7 @@ def check(ctx):
                 evidence=cap([f"changed: {p}" for p in modified], 4),
                 fix=f"{pip(ctx)} install --force-reinstall --no-deps "
                     f"'{dist['name']}=={dist['version']}'")
-    yield from _unowned(ctx, owners)
+    yield from _unowned(ctx, everywhere)
 
 
 def _unowned(ctx, owners):

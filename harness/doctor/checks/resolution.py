@@ -49,7 +49,8 @@ def check(ctx):
     editable = _editable(ctx)
     if editable and candidates and candidates[0]["origin"] in ("finder", "pth"):
         return  # a developer's checkout of nose itself, installed with pip install -e
-    if candidates and os.path.normpath(candidates[0]["path"]) not in owned:
+    hidden = _hidden_site_owner(ctx, owners, candidates)
+    if candidates and (os.path.normpath(candidates[0]["path"]) not in owned or hidden):
         winner = candidates[0]
         where = winner.get("origin_detail") or ""
         file, _, line = where.rpartition(":") if winner["origin"] == "pth" else ("", "", "")
@@ -60,7 +61,10 @@ def check(ctx):
         for other in candidates[1:]:
             if os.path.normpath(other["path"]) in owned:
                 evidence.append(f"the installed one, {other['path']}, comes later and is hidden")
-        if owners:
+        if hidden:
+            title = (f"'import nose' loads {winner['path']}, not {hidden['name']} "
+                     f"{hidden['version']} installed in {hidden['location']}")
+        elif owners:
             title = (f"'import nose' loads {winner['path']}, not the installed "
                      f"{owners[0]['name']} {owners[0]['version']}")
         else:
@@ -93,6 +97,20 @@ def check(ctx):
             fix=f"{pip(ctx)} install {FORK}")
         return
     yield from _unexplained(ctx, imported)
+
+
+def _hidden_site_owner(ctx, owners, candidates):
+    """The owner in site-packages that a copy coming earlier on sys.path (PYTHONPATH, a .pth,
+    the project) hides, even when that copy is a distribution too (pip install --target)."""
+    if not candidates or candidates[0]["origin"] in ("site", "finder"):
+        return None
+    site_dirs = {os.path.normpath(d) for d in (ctx.facts.get("interp") or {}).get("site_dirs", [])}
+    winner_dir = os.path.normpath(candidates[0]["entry"])
+    for dist in owners:
+        where = os.path.normpath(dist["location"])
+        if where in site_dirs and where != winner_dir:
+            return dist
+    return None
 
 
 def _unexplained(ctx, imported):
