@@ -63,7 +63,7 @@ def wait_pg(url, deadline=60):
 
 
 def raw_postgres(pg, user):
-    root = state.make_root("bench-raw-pg")
+    root = state.make_root("bench-raw-pg", markers=(postgres.MARKER,))
     user.chown_tree(root)
     data = os.path.join(root, "data")
     port = ports.free_ports(1)[0]
@@ -93,7 +93,7 @@ def harness_postgres(cache):
 
 
 def raw_rabbitmq(rabbit):
-    root = state.make_root("bench-raw-rabbitmq")
+    root = state.make_root("bench-raw-rabbitmq", markers=(rabbitmq.VM_MARKER,))
     amqp_port, dist_port, epmd_port = ports.free_ports(3)
     epmd = subprocess.Popen([rabbit.epmd, "-port", str(epmd_port), "-address", "127.0.0.1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -25,13 +25,16 @@ Where it runs:
 
 Either way the listening socket is bound here, on port 0 of 127.0.0.1, before anything starts, so
 the port is known at once and no other process can take it in between (the child inherits the
-socket). ``start()`` returns once the app has answered an HTTP request; a failure raises
-``WebError`` with the reason (for a child process, the tail of its output). ``stop()`` stops
-accepting, closes open connections, calls the application's ``shutdown()`` method when it has one
-(close pools there) and waits for the loop or the process to end.
+socket). ``start()`` returns once the app has answered an HTTP request (any status: ``GET /``
+by default, ``ready_path``), within ``timeout``; a failure raises ``WebError`` with the reason (for
+a child process, its own error or the tail of its output). ``stop()`` stops accepting, closes open
+connections, calls the application's ``shutdown()`` method when it has one (close pools there)
+and waits for the loop or the process to end. A child also ends by itself when this process dies
+without stopping it: its stdin, a pipe from here, closes.
 
-Exceptions that escape a handler (Tornado logs them on ``tornado.application`` and answers 500)
-are kept in ``app.errors`` as ``HandlerError`` items; each response's status line, and Tornado's
+Exceptions that escape a handler (Tornado logs them on ``tornado.application`` and answers 500),
+and those of callbacks and tasks on the app's loop, are kept in ``app.errors`` as ``HandlerError``
+items; each response's status line, and Tornado's
 warnings (the reason given to an ``HTTPError``), are kept as lines in ``app.requests``. Neither goes
 to the run's stderr, unless the app sets its own ``log_function`` or logging is configured. ``mark()``
 and ``since(mark)`` give what happened in between: the nose plugin attaches it to a failing test.
@@ -54,6 +57,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -705,6 +709,8 @@ def _child(argv=None):
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sock = socket.socket(fileno=args.fd)
     sock.setblocking(False)
+    orphaned = []
+
     def report(**item):
         # One line per write, flushed: the parent reads the file while the child runs.
         reports.write(json.dumps(item) + "\n")
@@ -720,6 +726,7 @@ def _child(argv=None):
             # stdin is a pipe from the parent: end of file means the parent is gone.
             if not os.read(0, 4096):
                 loop.remove_reader(0)
+                orphaned.append(True)
                 stopping.set()
         loop.add_reader(0, parent_gone)
         await _serve(AppSource.parse(args.app, args.routes), Services.from_json(args.services),
@@ -735,6 +742,8 @@ def _child(argv=None):
             report(failure={"message": error.message, "file": error.file, "line": error.line,
                             "fix": error.fix, "detail": error.detail})
             return 2
+    if orphaned:  # nobody is left to read or remove the files the parent made for this app
+        shutil.rmtree(Path(args.reports).parent, ignore_errors=True)
     return 0
 
 

@@ -84,7 +84,9 @@ def _down(args, kinds, lifecycle):
 
 
 def _status(args, kinds, lifecycle):
+    from harness.errors import ServiceError
     from harness.services import rabbitmq
+    from harness.urls import mask
 
     rows, stale = lifecycle.status(project_dir=args.project)
     _stale(stale)
@@ -106,8 +108,6 @@ def _status(args, kinds, lifecycle):
         setting = lifecycle.configured(kind, args.pg_url, args.amqp_url, args.project)
         if setting is None:
             continue
-        from harness.errors import ServiceError
-        from harness.urls import mask
         try:
             version = lifecycle.check(kind, setting.value, source=setting.source)
             print(f"{kind:<9} ok    {mask(setting.value)}  (configured: {setting.source}; "

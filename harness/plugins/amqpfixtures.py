@@ -30,7 +30,8 @@ import sys
 
 from nose.plugins import Plugin
 
-from harness.errors import FixtureError, HarnessError
+from harness.errors import FixtureError
+from harness.plugins import without_traceback
 
 RESET_MODES = ("test", "context")
 
@@ -124,10 +125,7 @@ class AmqpFixtures(Plugin):
         self.fresh.clear()
 
     def formatError(self, test, err):
-        # A fixture or broker problem is the user's to fix: the message, not a traceback.
-        if isinstance(err[1], HarnessError):
-            return err[0], err[1], None
-        return None
+        return without_traceback(err)
 
     def finalize(self, result):
         if self.broker is not None:

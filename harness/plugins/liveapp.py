@@ -16,6 +16,7 @@ environment variable in brackets):
   --tornado-routes=FILE          or a YAML route map                        [NOSE_TORNADO_ROUTES]
   --tornado-mode=thread|subprocess   where it runs (default thread)         [NOSE_TORNADO_MODE]
   --tornado-scope=run|module|class   how long one app lives (default run)   [NOSE_TORNADO_SCOPE]
+  --tornado-ready-path=PATH      asked until the app answers, any status (/) [NOSE_TORNADO_READY_PATH]
   --tornado-timeout=SECONDS      how long to wait for the first answer (10) [NOSE_TORNADO_TIMEOUT]
 
 With ``--tornado-scope=class``, each test class gets a fresh app, and the function tests of a
@@ -24,6 +25,9 @@ that context's lifetime, whatever the scope::
 
     tornado_app = "examples.bank.app:make_app"   # or tornado_routes = "routes.yaml" (relative
     tornado_mode = "subprocess"                  # to the module's file); mode is optional
+
+``tornado_mode`` alone gives a module or class its own app in that mode: the one declared around it
+or given on the command line.
 
 Example::
 
@@ -44,13 +48,16 @@ import dataclasses
 import inspect
 import os
 import sys
+import time
 from pathlib import Path
 
 from nose.plugins import Plugin
 
 from harness.errors import ConfigError, HarnessError
+from harness.plugins import without_traceback
 
 MODES = ("thread", "subprocess")
+ATTRIBUTES = ("tornado_app", "tornado_routes", "tornado_mode")  # what a module or class declares
 SCOPES = ("run", "module", "class")
 RUN = "run"  # the owner key of the run-wide app
 MAX_REQUESTS = 20  # access lines shown with a failure: the last ones
@@ -80,6 +87,10 @@ class LiveApp(Plugin):
                           default=env.get("NOSE_TORNADO_SCOPE", "run"),
                           help="One app for the run, or a fresh one per module or per class "
                                "(default: %default). [NOSE_TORNADO_SCOPE]")
+        parser.add_option("--tornado-ready-path", dest="tornado_ready_path", metavar="PATH",
+                          default=env.get("NOSE_TORNADO_READY_PATH", "/"),
+                          help="The path asked until the app answers; any status counts "
+                               "(default: %default). [NOSE_TORNADO_READY_PATH]")
         parser.add_option("--tornado-timeout", dest="tornado_timeout", type="float",
                           default=float(env.get("NOSE_TORNADO_TIMEOUT", 10)),
                           help="Seconds to wait for the app's first HTTP answer "
@@ -92,19 +103,22 @@ class LiveApp(Plugin):
         if not self.enabled:
             return
         from harness import web
+        from harness.testing import web as testing
 
         self.web = web
+        self.testing = testing
         self.mode = options.tornado_mode
         self.scope = options.tornado_scope
         self.timeout = options.tornado_timeout
+        self.ready_path = options.tornado_ready_path
         self.default = None
         self.owners = []  # _Owner, outermost first
         self.failed = set()  # (source, mode, services) that could not start
         self.marks = {}  # id(app) -> app.mark() when the current test began
         self.base_services = None
         self.result = None
-        from harness.testing import web as testing
-
+        self.verbosity = getattr(conf, "verbosity", 1)
+        self.stream = sys.stderr
         testing.managed = True  # LiveAppTestCase leaves declared apps to this plugin
         if options.tornado_app and options.tornado_routes:
             _refuse(ConfigError("--tornado-app and --tornado-routes are both set",
@@ -120,6 +134,9 @@ class LiveApp(Plugin):
 
     def prepareTestResult(self, result):
         self.result = result
+
+    def setOutputStream(self, stream):
+        self.stream = stream
 
     # -- lifetimes ---------------------------------------------------------------------------------
     # startContext only notes which contexts own an app; the app starts at the first test that
@@ -138,14 +155,12 @@ class LiveApp(Plugin):
             self.owners.append(_Owner(context, *declared))
 
     def beforeTest(self, test):
-        from harness.testing import web as testing
-
         if self.owners:
             owner = self.owners[-1]
             services = self._services()
             if owner.app is None or owner.app.services != services:
                 self._start(owner, services)
-        self.marks = {id(app): app.mark() for app in testing.active()}
+        self.marks = {id(app): app.mark() for app in self.testing.active()}
 
     def stopContext(self, context):
         for owner in [owner for owner in self.owners if owner.key is context]:
@@ -157,25 +172,21 @@ class LiveApp(Plugin):
             try:
                 self._stop(owner)
             except HarnessError as error:
-                sys.stderr.write(f"{error.render()}\n")
+                self.stream.write(f"{error.render()}\n")
         self.owners = []
 
     # -- errors ------------------------------------------------------------------------------------
 
     def formatError(self, test, err):
-        ec, ev, tb = err
-        if isinstance(ec, type) and issubclass(ec, HarnessError):
-            return ec, ev, None  # a user's mistake: the message says it all
-        return self._attach(err)
+        plain = without_traceback(err)
+        return plain if plain is not err else self._attach(err)
 
     def formatFailure(self, test, err):
         return self._attach(err)
 
     def _attach(self, err):
-        from harness.testing import web as testing
-
         sections = []
-        for app in testing.active():
+        for app in self.testing.active():
             errors, requests = app.since(self.marks.get(id(app), (0, 0)))
             if errors:
                 sections.append(_section(f"handler exceptions in {app.url} (tornado)",
@@ -191,43 +202,51 @@ class LiveApp(Plugin):
     # -- helpers -----------------------------------------------------------------------------------
 
     def _declared(self, context):
-        """(source, mode) that a module, package or class declares for itself, or None."""
+        """(source, mode) that a module, package or class declares for itself, or None.
+
+        ``tornado_mode`` alone declares an app too: the one around the context, in that mode.
+        """
         if inspect.isclass(context):
-            attrs = {name: getattr(context, name, None) for name in
-                     ("tornado_app", "tornado_routes", "tornado_mode")}
-            # A class sees its module's attributes only through _inherited.
-            if not (attrs["tornado_app"] or attrs["tornado_routes"]):
-                return None
+            # getattr: a subclass inherits its bases' declaration (and gets its own app).
+            attrs = {name: getattr(context, name, None) for name in ATTRIBUTES}
             base_dir = Path(inspect.getfile(context)).parent
         elif inspect.ismodule(context):
-            attrs = {name: vars(context).get(name) for name in
-                     ("tornado_app", "tornado_routes", "tornado_mode")}
-            if not (attrs["tornado_app"] or attrs["tornado_routes"]):
-                return None
+            attrs = {name: vars(context).get(name) for name in ATTRIBUTES}
             base_dir = Path(getattr(context, "__file__", None) or ".").parent
         else:
             return None
-        if attrs["tornado_mode"] not in (None, *MODES):
-            raise ConfigError(f"{_name(context)}.tornado_mode is {attrs['tornado_mode']!r}",
+        mode = attrs["tornado_mode"]
+        if mode not in (None, *MODES):
+            raise ConfigError(f"{_name(context)}.tornado_mode is {mode!r}",
                               fix="use " + " or ".join(repr(mode) for mode in MODES))
-        source = self.web.AppSource.parse(attrs["tornado_app"], attrs["tornado_routes"],
-                                          base_dir=base_dir)
-        return source, attrs["tornado_mode"] or self.mode
+        if attrs["tornado_app"] or attrs["tornado_routes"]:
+            source = self.web.AppSource.parse(attrs["tornado_app"], attrs["tornado_routes"],
+                                              base_dir=base_dir)
+            return source, mode or self.mode
+        if mode is not None:
+            around = self._inherited(context)
+            if around is None:
+                raise ConfigError(f"{_name(context)} sets tornado_mode but no app is declared "
+                                  "around it", fix="set tornado_app (or tornado_routes) too, or "
+                                                   "pass --tornado-app")
+            return around[0], mode
+        return None
 
     def _inherited(self, context):
-        """The nearest declaration around ``context`` (its module, then packages), or the default."""
-        names = []
+        """The nearest declaration around ``context`` (its module, then its packages), or the
+        command line's app; None when there is none."""
         if inspect.isclass(context):
-            names.append(context.__module__)
+            name = context.__module__
         elif inspect.ismodule(context):
-            names.append(context.__name__)
-        while names and "." in names[-1]:
-            names.append(names[-1].rpartition(".")[0])
-        for name in names:
+            name = context.__name__.rpartition(".")[0]
+        else:
+            name = ""
+        while name:
             module = sys.modules.get(name)
             declared = self._declared(module) if module is not None else None
             if declared is not None:
                 return declared
+            name = name.rpartition(".")[0]
         return (self.default, self.mode) if self.default else None
 
     def _services(self):
@@ -253,29 +272,33 @@ class LiveApp(Plugin):
         return dataclasses.replace(self.base_services, **values)
 
     def _start(self, owner, services):
-        from harness.testing import web as testing
-
+        restarting = owner.app is not None
         self._stop(owner)
         key = (owner.source, owner.mode, services.to_json())
         if key in self.failed:
             raise self.web.WebError(f"the app {owner.source.describe()} could not start "
                                     "(the first error says why)")
+        started = time.perf_counter()
         try:
-            owner.app = self.web.MODES[owner.mode](owner.source, services,
-                                                   timeout=self.timeout).start()
+            owner.app = self.web.MODES[owner.mode](owner.source, services, timeout=self.timeout,
+                                                   ready_path=self.ready_path).start()
         except HarnessError as error:
             self.failed.add(key)
             if owner.key == RUN and self.result is not None:
                 self.result.shouldStop = True  # every test would fail the same way
             raise error from None
-        testing.push(owner.key, owner.app)
+        self.testing.push(owner.key, owner.app)
+        if self.verbosity >= 2:
+            took = 1000 * (time.perf_counter() - started)
+            why = ", restarted: this test has other services" if restarting else ""
+            self.stream.write(f"tornado: {owner.source.describe()} at {owner.app.url} "
+                              f"({owner.mode}, for {_name(owner.key)}{why}, "
+                              f"ready in {took:.0f} ms)\n")
 
     def _stop(self, owner):
-        from harness.testing import web as testing
-
         if owner.app is not None:
             app, owner.app = owner.app, None
-            testing.pop(owner.key)
+            self.testing.pop(owner.key)
             app.stop()
 
 
@@ -299,6 +322,8 @@ def _is_plain_module(context):
 
 
 def _name(context):
+    if context == RUN:
+        return "the run"
     return getattr(context, "__qualname__", None) or getattr(context, "__name__", repr(context))
 
 

@@ -38,9 +38,7 @@ from nose.plugins import Plugin
 
 from harness import config
 from harness.errors import ConfigError, FixtureError, HarnessError
-from harness.fixtures import isolation
-from harness.fixtures.janitor import Janitor
-from harness.fixtures.postgres import Loader
+from harness.plugins import without_traceback
 from harness.testing import pg
 
 _SETTINGS = (
@@ -91,6 +89,8 @@ class PgFixtures(Plugin):
             sys.stderr.write(f"pg-fixtures: {error.render()}\n")
             raise SystemExit(2) from None
         self.explicit_url = getattr(options, "pg_fixtures_url", None)
+        from harness.fixtures.postgres import Loader  # psycopg2: only when the plugin is on
+
         self.loader = Loader(cache_dir=False if options.pg_fixtures_no_cache else None)
         self.janitor = None
         self.modes = {}
@@ -155,10 +155,10 @@ class PgFixtures(Plugin):
             self.result.addError(test, (type(error), error, None))
 
     def formatError(self, test, err):
-        return _plain(err)
+        return without_traceback(err)
 
     def formatFailure(self, test, err):
-        return _plain(err)
+        return without_traceback(err)
 
     def finalize(self, result):
         problems = []
@@ -178,6 +178,9 @@ class PgFixtures(Plugin):
         return next((mode for _c, mode, _f in reversed(self.stack) if mode), None)
 
     def _mode(self, name, clone_per, context):
+        from harness.fixtures import isolation
+        from harness.fixtures.janitor import Janitor
+
         if name not in isolation.MODES:
             raise FixtureError(f"{_name(context)}: unknown pg_isolation {name!r}",
                                fix=f"use one of: {', '.join(isolation.MODES)}")
@@ -210,6 +213,8 @@ class PgFixtures(Plugin):
 
 def settings(options, project_dir):
     """The plugin's settings: option > setup.cfg [harness] > default, validated."""
+    from harness.fixtures import isolation
+
     def get(key, default=None):
         value = getattr(options, key, None)
         if isinstance(value, list):
@@ -268,11 +273,3 @@ def _directory_of(context):
     module = sys.modules.get(getattr(context, "__module__", None) or "") if isinstance(context, type) else context
     file = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(file)) if file else None
-
-
-def _plain(err):
-    """A HarnessError is the user's to fix: show its message, not the harness's traceback."""
-    kind, value, _traceback = err
-    if isinstance(value, HarnessError):
-        return kind, value, None
-    return err

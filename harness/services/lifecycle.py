@@ -74,15 +74,19 @@ def _check_record(record):
     check(record.kind, record.url, source="the state file", timeout=2.0)
 
 
-def prune(statefile, check_external=False):
-    """Discard every record that cannot be trusted; returns ``[(record, reason)]``."""
+def prune(statefile):
+    """Discard every record that cannot be trusted; returns ``[(record, reason)]``.
+
+    External URLs are not checked here (that costs a connection each); ``_reusable`` checks
+    the one it is about to hand out, and ``status`` checks them all.
+    """
     stale = [(state.Record(kind=os.path.basename(root).split("-")[2], id=os.path.basename(root),
                            url="", owner="run", root=root),
               "directory left by a run that ended while its server started: deleted")
              for root in state.sweep()]
     with statefile.edit() as records:
         for record in list(records):
-            reason = state.problem(record, _check_record if check_external else None)
+            reason = state.problem(record)
             if reason:
                 state.discard(record)
                 records.remove(record)
@@ -197,10 +201,11 @@ def _reusable(statefile, kind, mode, stale):
 
 def up(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".", environ=None,
        progress=None, state_dir=None):
-    """Leave one instance per kind running for later runs; returns ``[(record, action)]``.
+    """Leave one instance per kind running for later runs.
 
-    ``action`` is ``reused`` (already up and healthy), ``started`` or ``external`` (a configured
-    URL, checked and recorded).
+    Returns ``([(record, action)], stale)``: ``action`` is ``reused`` (already up and healthy),
+    ``started`` or ``external`` (a configured URL, checked and recorded; it replaces a private
+    instance an earlier ``up`` left), and ``stale`` the ``(record, reason)`` cleaned on the way.
     """
     if mode not in MODES:
         raise ConfigError(f"unknown services mode '{mode}'", fix="use auto, external or private")
@@ -236,7 +241,7 @@ def up(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".", en
 
 
 def down(project_dir=".", environ=None, state_dir=None, kinds=KINDS):
-    """Stop the instances ``up`` left running (and clean stale records); returns what stopped."""
+    """Stop the instances ``up`` left running; returns ``(stopped records, stale)``."""
     statefile = statefile_for(project_dir, environ, state_dir)
     stale = prune(statefile)
     stopped = []
@@ -250,7 +255,7 @@ def down(project_dir=".", environ=None, state_dir=None, kinds=KINDS):
 
 
 def status(project_dir=".", environ=None, state_dir=None):
-    """``[(record, problem_or_None, version)]`` for every record, after a health check."""
+    """Health check of every record: ``([(record, problem or None, version)], stale)``."""
     statefile = statefile_for(project_dir, environ, state_dir)
     stale = prune(statefile)
     rows = []

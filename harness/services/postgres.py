@@ -92,7 +92,8 @@ def start_private(owner="run", progress=None, environ=None, pg=None, cache=None,
         user = process.server_user(environ)
     cache = cache or cache_dir(environ)
     template = template_path(pg, user, cache)
-    root = state.make_root("postgres", owner=owner, markers=(MARKER,))
+    root = state.make_root("postgres", owner=owner, markers=(MARKER,),
+                           base=state.run_dir(environ))
     data = os.path.join(root, "data")
     try:
         user.chown_tree(root)
@@ -143,7 +144,7 @@ def _save_template(data, template):
     """Snapshot ``data`` next to it (same, usually in-memory, filesystem: fast), then publish the
     snapshot as the template from a background thread, so that the slow write to the cache's
     disk does not delay the server. Publishing is atomic; a concurrent publisher may win."""
-    snapshot = state.make_root("template")
+    snapshot = state.make_root("template", base=os.path.dirname(os.path.dirname(data)))
     copy_tree(data, os.path.join(snapshot, "data"))
     thread = threading.Thread(target=_publish, args=(snapshot, template),
                               name="harness-template", daemon=False)

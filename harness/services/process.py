@@ -34,15 +34,17 @@ def alive(pid):
         return False
     except PermissionError:
         pass  # exists, owned by someone else
-    return _state(pid) != "Z"
+    return _state(pid) not in ("Z", "X", "gone")
 
 
 def _state(pid):
+    """The state letter of ``pid`` from /proc; "gone" when /proc exists but has no (readable)
+    entry for it (a zombie being reaped), None on systems without /proc."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             return handle.read().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
-        return None
+        return "gone" if os.path.isdir("/proc/self") else None
 
 
 def cmdline(pid):

@@ -92,10 +92,14 @@ def owned_by(owner):
 
 def current():
     """The innermost running app (a ``harness.web.LiveApp``)."""
+    if not _active and not managed:
+        raise WebError("no live Tornado app: the tornado plugin is not enabled",
+                       fix="run nose with --with-tornado (and --tornado-app=package.module:factory "
+                           "unless the module or class sets tornado_app)")
     if not _active:
         raise WebError("no live Tornado app is running for this test",
-                       fix="run nose with --with-tornado --tornado-app=package.module:factory "
-                           "(or --tornado-routes=FILE), or set tornado_app on the module or class")
+                       fix="pass --tornado-app=package.module:factory (or --tornado-routes=FILE), "
+                           "or set tornado_app on the module or class")
     return _active[-1][1]
 
 

@@ -68,7 +68,9 @@ def test_requested_plugin_that_nose_disabled():
                          "setup.cfg": "[nosetests]\nwith-clash = 1\n"})
     run = doctor("--python", python("plugins-3.11"), project=directory)
     # clash keeps its --with-clash option, but nose disabled it: an error now that it is wanted
-    assert "plugin clash is requested but not active" in run.text_of("collection.plugin-inactive")
+    inactive = run.finding("collection.plugin-inactive")
+    assert "plugin clash is requested but not active" in inactive["title"]
+    assert (inactive["file"], inactive["line"]) == (os.path.join(directory, "setup.cfg"), 2)
     conflicts = {f["title"].split(" is disabled")[0]: f["severity"] for f in run.data["findings"]
                  if f["id"] == "plugins.option-conflict"}
     assert conflicts == {"plugin clash": "error", "plugin beta": "warning"}

@@ -13,14 +13,28 @@ Run it (``./dev demo`` does, on private servers)::
 
 from decimal import Decimal
 
+from harness.errors import ConfigError
 from harness.testing import amqp as mq
-from harness.testing import pg
+from harness.testing import pg, web
 from harness.testing.web import LiveAppTestCase, base_url, fetch
+
+COMMAND = ("nosetests --with-services --with-pg-fixtures "
+           "--pg-fixtures-schema=fixtures/bank_schema.sql --with-amqp-fixtures --with-tornado "
+           "suites/integration")
 
 pg_fixtures = ["accounts.yaml", "transfers.yaml"]
 pg_isolation = "reload"
 amqp_fixtures = ["bank_events.yaml"]
 tornado_app = "examples.bank.app:make_app"
+
+
+def setup_module():
+    # One clear error, rather than every test failing on its first fetch or message.
+    missing = [flag for flag, enabled in (("--with-amqp-fixtures", mq.active()),
+                                          ("--with-tornado", web.managed)) if not enabled]
+    if missing:
+        raise ConfigError(f"this suite runs with the harness's plugins; missing: "
+                          f"{', '.join(missing)}", fix=f"run: {COMMAND}")
 
 
 def transfer(source, target, amount, **extra):
@@ -136,8 +150,7 @@ def test_bad_requests_are_400():
 class SubprocessTransferTest(LiveAppTestCase):
     """The same service in a child process (as in production): one transfer, end to end."""
 
-    tornado_mode = "subprocess"
-    tornado_app = tornado_app
+    tornado_mode = "subprocess"  # the module's app, in a process of its own for this class
 
     def test_transfer_end_to_end(self):
         response = self.fetch("/transfers", "POST", json={"from_account": pg.key("bob"),

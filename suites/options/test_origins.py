@@ -27,13 +27,22 @@ def each_version(check):
     side), and each generated test waits for its own and re-raises what it raised.
     """
     def generator():
-        with ThreadPoolExecutor(len(VERSIONS)) as pool:
-            futures = {version: pool.submit(check, version) for version in VERSIONS}
-            for version in VERSIONS:
-                def outcome(version, future=futures[version]):
-                    future.result()
-                outcome.description = f"{check.__name__} on Python {version}"
-                yield outcome, version
+        # The runs start when the first generated test runs, not while nose collects: a
+        # collect-only pass (the doctor's smoke run) must stay cheap.
+        futures = {}
+
+        def outcome(version):
+            if not futures:
+                pool = ThreadPoolExecutor(len(VERSIONS))
+                futures.update({v: pool.submit(check, v) for v in VERSIONS})
+                pool.shutdown(wait=False)
+            futures[version].result()
+
+        for version in VERSIONS:
+            def described(version):
+                outcome(version)
+            described.description = f"{check.__name__} on Python {version}"
+            yield described, version
     generator.__name__ = check.__name__
     generator.__doc__ = check.__doc__
     return generator

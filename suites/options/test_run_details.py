@@ -81,3 +81,14 @@ def test_isolation_turns_exit_at_import_into_an_error_and_the_run_goes_on():
     assert "ERROR: Failure: ForeignExit (SystemExit(0) raised at tests/test_a.py:7 " \
            "(unittest.main())" in done.stderr
     assert 'tests/test_a.py", line 7, in <module>' in done.stderr  # the traceback shows the line
+
+
+def test_config_file_given_with_c_is_named_with_its_line():
+    project = projects.make({"ci.cfg": "[nosetests]\nverbosity = 2\nwith-coverge = 1\n",
+                             "test_plain.py": projects.PLAIN_TEST})
+    code, report, _ = harness_json(["-c", "ci.cfg"], project)
+    assert code == 2
+    finding = report["findings"][0]
+    assert (cause(finding), finding["file"], finding["line"]) == ("config-typo", "ci.cfg", 3)
+    assert finding["title"] == ("[nosetests] with-coverge = 1: with-coverge is not an option of "
+                                "nose; did you mean with-coverage?"), finding

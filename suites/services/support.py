@@ -53,6 +53,20 @@ def require(kind):
     return url
 
 
+def run_dir(testcase):
+    """A private HARNESS_RUN_DIR (in memory when possible) for a test that counts what is left.
+
+    Other runs on the machine create instance directories at any time; counting in a directory
+    of one's own is the only reliable "nothing left behind".
+    """
+    from harness.services import state
+
+    path = tempfile.mkdtemp(prefix="nh-run-dir-", dir=state.run_dir())
+    os.chmod(path, 0o755)  # the unprivileged PostgreSQL account must reach its data directory
+    testcase.addCleanup(shutil.rmtree, path, True)
+    return path
+
+
 class Project:
     """A throwaway project directory with its own state dir, for harness and nosetests runs."""
 

@@ -141,8 +141,9 @@ class PluginPrivateRunTest(unittest.TestCase):
         self.addCleanup(self.project.remove)
 
     def test_a_run_starts_both_privately_and_stops_them_at_the_end(self):
-        before = set(os.listdir(state.run_dir()))
-        result = self.project.nose("--services-mode=private")
+        run_dir = support.run_dir(self)
+        result = self.project.nose("--services-mode=private",
+                                   env=support.clean_env(HARNESS_RUN_DIR=run_dir))
         self.assertEqual(result.returncode, 0, result.stderr)
         pg_url = re.search(r"PG_URL=(\S+)", result.stdout).group(1)
         amqp_url = re.search(r"AMQP_URL=(\S+)", result.stdout).group(1)
@@ -151,9 +152,7 @@ class PluginPrivateRunTest(unittest.TestCase):
         self.assertIn("services: PostgreSQL", result.stderr)
         self.assertNotIn("guest:guest", result.stderr)
         self.assertEqual(state.StateFile(self.project.state_dir).records(), [])
-        left = {name for name in set(os.listdir(state.run_dir())) - before
-                if name.startswith("nose-harness-")}
-        self.assertEqual(left, set())
+        self.assertEqual(os.listdir(run_dir), [])
         with self.assertRaises(ServiceError):
             lifecycle.check("postgres", pg_url, timeout=1)
 
@@ -291,16 +290,15 @@ class RabbitStartFailureTest(unittest.TestCase):
         holder.listen()
         self.addCleanup(holder.close)
         port = holder.getsockname()[1]
-        before = set(os.listdir(state.run_dir()))
+        run_dir = support.run_dir(self)
         with self.assertRaises(ServiceError) as caught:
-            rabbitmq.start_private(amqp_port=port)
+            rabbitmq.start_private(amqp_port=port,
+                                   environ=dict(os.environ, HARNESS_RUN_DIR=run_dir))
         text = caught.exception.render()
         self.assertIn("exited during boot", text)
         self.assertIn("lines of", text)
         self.assertIn(f"could_not_start_listener,\"127.0.0.1\",{port}", text)
-        left = {name for name in set(os.listdir(state.run_dir())) - before
-                if name.startswith("nose-harness-rabbitmq-")}
-        self.assertEqual(left, set())
+        self.assertEqual(os.listdir(run_dir), [])
 
 
 class FinalizeOrderTest(unittest.TestCase):

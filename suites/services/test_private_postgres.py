@@ -79,16 +79,14 @@ class PrivatePostgresTest(unittest.TestCase):
         postgres.wait_for_cache()
         template = os.path.join(cache, "postgres", os.listdir(os.path.join(cache, "postgres"))[0])
         os.unlink(os.path.join(template, "global", "pg_control"))
-        before = set(os.listdir(state.run_dir()))
+        run_dir = support.run_dir(self)
         with self.assertRaises(ServiceError) as caught:
-            postgres.start_private(cache=cache)
+            postgres.start_private(cache=cache, environ=dict(os.environ, HARNESS_RUN_DIR=run_dir))
         text = caught.exception.render()
         self.assertIn("failed to start", text)
         self.assertIn("lines of", text)
         self.assertIn("pg_control", text)
-        leftovers = {name for name in set(os.listdir(state.run_dir())) - before
-                     if name.startswith("nose-harness-postgres-")}
-        self.assertEqual(leftovers, set())
+        self.assertEqual(os.listdir(run_dir), [])
         self.assertTrue(process.alive(good.pid))
 
 

@@ -32,6 +32,11 @@ class Project:
             text=True, timeout=NOSE_TIMEOUT)
         return completed.returncode, completed.stdout
 
+    def line_of(self, name, needle):
+        """The line number of the first line of file ``name`` that contains ``needle``."""
+        lines = self.read(name).splitlines()
+        return next(number for number, line in enumerate(lines, 1) if needle in line)
+
     def read(self, name):
         return (self.root / name).read_text()
 
@@ -40,18 +45,24 @@ class Project:
 
 
 APP = '''
+import os
+
 import tornado.web
 
 class Hello(tornado.web.RequestHandler):
     def get(self):
         self.write({"hello": "world"})
 
+class Pid(tornado.web.RequestHandler):
+    def get(self):
+        self.write({"pid": os.getpid()})
+
 class Boom(tornado.web.RequestHandler):
     def get(self):
         raise ZeroDivisionError("the handler divided by zero")
 
 def make_app(services):
-    return tornado.web.Application([("/", Hello), ("/boom", Boom)])
+    return tornado.web.Application([("/", Hello), ("/boom", Boom), ("/pid", Pid)])
 
 def broken(services):
     raise RuntimeError("cannot reach the config server")

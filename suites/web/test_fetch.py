@@ -74,4 +74,5 @@ class NoAppTest(unittest.TestCase):
             for app in reversed(saved):
                 testing.push("restored", app)
         self.assertIn("no live Tornado app", caught.exception.message)
-        self.assertIn("--with-tornado", caught.exception.fix)
+        self.assertIn("--with-tornado" if not testing.managed else "--tornado-app",
+                      caught.exception.fix)

@@ -67,6 +67,26 @@ class PluginTest(unittest.TestCase):
                 - [/, myapp.Hello]
                 - [/boom, myapp.Boom]
             """,
+            "test_bad_mode.py": """
+                tornado_mode = "process"
+
+                def test_never_runs():
+                    pass
+            """,
+            "test_mode_alone.py": """
+                import os
+
+                from harness.testing.web import LiveAppTestCase, fetch
+
+                class InAChildTest(LiveAppTestCase):
+                    tornado_mode = "subprocess"
+
+                    def test_served_by_another_process(self):
+                        self.assertNotEqual(self.fetch("/pid").json()["pid"], os.getpid())
+
+                def test_module_app_in_this_process():
+                    assert fetch("/pid").json()["pid"] == os.getpid()
+            """,
             "bad_routes.yaml": """
                 # a typo on line 3
                 - [/, myapp.Hello]
@@ -87,7 +107,8 @@ class PluginTest(unittest.TestCase):
             failure = output.split("FAIL: test_functions.test_boom", 1)[1]
             self.assertIn(">> handler exceptions in http://127.0.0.1:", failure)
             self.assertIn("Uncaught exception GET /boom (127.0.0.1)", failure)
-            self.assertIn('myapp.py", line 9, in get', failure)
+            line = self.project.line_of("myapp.py", "raise ZeroDivisionError")
+            self.assertIn(f'myapp.py", line {line}, in get', failure)
             self.assertIn("ZeroDivisionError: the handler divided by zero", failure)
             self.assertIn(">> requests to http://127.0.0.1:", failure)
             self.assertRegex(failure, r"\n500 GET /boom \(\d+\.\d ms\)\n")
@@ -96,6 +117,7 @@ class PluginTest(unittest.TestCase):
 
     def test_passing_tests_print_nothing_of_the_app(self):
         code, output = self.project.nose("--with-tornado", "--tornado-app=myapp:make_app",
+                                         "--tornado-ready-path=/pid",
                                          "test_functions.py:test_hello")
         self.assertEqual(code, 0, output)
         self.assertNotIn("GET", output)
@@ -120,9 +142,27 @@ class PluginTest(unittest.TestCase):
         self.assertIn("the app factory myapp:broken raised RuntimeError: cannot reach the "
                       "config server", output)
         self.assertEqual(output.count("ERROR: "), 1, output)
-        self.assertIn('myapp.py", line 15, in broken', output)  # where, in the user's code
+        line = self.project.line_of("myapp.py", "raise RuntimeError")
+        self.assertIn(f'myapp.py", line {line}, in broken', output)  # where, in the user's code
         self.assertIn("0 passed, 1 failed, 0 skipped", output)
         self.assertNotIn("Traceback (most recent call last)", output)
+
+    def test_tornado_mode_alone_runs_the_surrounding_app_in_that_mode(self):
+        code, output = self.project.nose("-v", "--tornado-app=myapp:make_app",
+                                         "test_mode_alone.py")
+        self.assertEqual(code, 0, output)
+        self.assertIn("2 passed, 0 failed", output)
+        # -v says which app serves whom, and where.
+        self.assertRegex(output, r"tornado: myapp:make_app at http://127\.0\.0\.1:\d+ "
+                                 r"\(subprocess, for InAChildTest, ready in \d+ ms\)")
+        self.assertRegex(output, r"\(thread, for the run, ready in \d+ ms\)")
+
+    def test_a_bad_mode_attribute_is_one_clear_error(self):
+        code, output = self.project.nose("--tornado-app=myapp:make_app", "test_bad_mode.py")
+        self.assertEqual(code, 1, output)
+        self.assertIn("test_bad_mode.tornado_mode is 'process'", output)
+        self.assertIn("fix: use 'thread' or 'subprocess'", output)
+        self.assertNotIn("Traceback", output)
 
     def test_app_and_routes_together_is_a_usage_error(self):
         code, output = self.project.nose("--tornado-app=myapp:make_app",

@@ -1,7 +1,10 @@
 """harness.web without nose: start, readiness, stop, factories, routes files, handler errors."""
 
 import http.client
+import os
 import socket
+import subprocess
+import sys
 import tempfile
 import textwrap
 import threading
@@ -12,6 +15,8 @@ from pathlib import Path
 from harness.errors import WebError
 from harness.web import AppSource, Services, SubprocessApp, ThreadApp, serve
 from suites.web import apps
+
+ROOT = str(Path(__file__).resolve().parents[2])
 
 SERVICES = Services(pg_url="postgresql://app:s3cret@127.0.0.1:5432/nh_test_web",
                     amqp_url="amqp://guest:guest@127.0.0.1:5672//",
@@ -127,6 +132,11 @@ class ThreadModeTest(unittest.TestCase):
         self.assertIn("has no attribute 'make_ap'", str(caught.exception))
         self.assertIn("make_app", caught.exception.fix)
 
+    def test_the_readiness_path_can_be_chosen(self):
+        # "/" of this app sleeps a second by default; "/?seconds=0" answers at once.
+        app = self.serve("make_slow_to_answer", timeout=0.8, ready_path="/?seconds=0")
+        self.assertEqual(get(app, "/?seconds=0"), (200, b"late"))
+
     def test_no_answer_in_time_is_an_error_not_a_hang(self):
         started = time.monotonic()
         with self.assertRaises(WebError) as caught:
@@ -147,6 +157,30 @@ class SubprocessModeTest(ThreadModeTest):
         app.stop()
         self.assertIsNotNone(process.poll(), "the app's process is still running")
         self.assertEqual(process.returncode, 0)
+
+    def test_the_child_ends_when_its_parent_is_killed(self):
+        # The parent may die without stopping anything (kill -9, an OOM kill): the child sees its
+        # stdin close and ends, so no server outlives the run.
+        script = ("import sys, time\n"
+                  "from harness.web import AppSource, Services, SubprocessApp\n"
+                  "app = SubprocessApp(AppSource.parse('suites.web.apps:make_app'), Services())\n"
+                  "print(app.start().port, app._workdir.name, flush=True)\n"
+                  "time.sleep(60)\n")
+        parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                                  text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
+        self.addCleanup(parent.wait)
+        port, workdir = parent.stdout.readline().split()
+        port = int(port)
+        parent.stdout.close()
+        self.assertFalse(refused(port))
+        parent.kill()
+        deadline = time.monotonic() + 5
+        while not refused(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(refused(port), "the app's process outlived its parent")
+        while Path(workdir).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(Path(workdir).exists(), "the orphaned app left its files behind")
 
     def test_a_failing_child_shows_its_output(self):
         with self.assertRaises(WebError) as caught:

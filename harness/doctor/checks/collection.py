@@ -9,6 +9,7 @@ executable, and plugins the config asks for that are not active.
 import os
 import re
 
+from harness import inifile
 from harness.doctor.checks import register
 from harness.doctor.findings import Finding, cap
 
@@ -30,6 +31,19 @@ def stuck_at(stderr, ctx):
             return mine or [fr for fr in frames if "/nose/" not in fr[0]
                             and not fr[0].endswith("probe.py")]
     return []
+
+
+def requested_at(ctx, plugin):
+    """Where the run asks for ``plugin``: a config file line, or the NOSE_WITH_ variable."""
+    key = f"with-{plugin}"
+    for item in (ctx.facts.get("config") or {}).get("files") or []:
+        if any(v["name"] == key for v in item.get("values") or []):
+            entry = inifile.section(item["path"], "nosetests").get(key)
+            return entry.where if entry else item["path"]
+    var = "NOSE_WITH_" + plugin.upper().replace("-", "_")
+    if any(v["name"] == var for v in (ctx.facts.get("config") or {}).get("env") or []):
+        return var
+    return None
 
 
 def _explained(ctx, *ids):
@@ -116,11 +130,15 @@ def check(ctx):
             fix="chmod -x " + " ".join(os.path.relpath(f, ctx.project) for f in files[:4])
                 + (" ..." if len(files) > 4 else "") + " (or run nosetests --exe)")
     for item in collect.get("requested_inactive") or []:
+        where = requested_at(ctx, item["name"])
         yield Finding(
             "collection.plugin-inactive", "error",
             f"plugin {item['name']} is requested but not active: {item['reason']}",
-            evidence=[f"its enable option is set, but nose ran without {item['name']}"],
-            fix="see the plugins findings for why; fix or uninstall the plugin")
+            evidence=[f"requested at {where}" if where else
+                      f"its enable option is set, but nose ran without {item['name']}"],
+            fix="see the plugins findings for why; fix or uninstall the plugin",
+            file=where.rsplit(":", 1)[0] if where and ":" in where else None,
+            line=int(where.rsplit(":", 1)[1]) if where and ":" in where else None)
     failures = collect.get("failures") or []
     if failures:
         yield Finding(
