@@ -1,8 +1,11 @@
 """Where the harness's settings come from, and which source won.
 
-Precedence, highest first: an explicit value (a command-line option), then ``setup.cfg [harness]``
-in the project directory, then environment variables. Every lookup returns the value together with
-its source, so that an error can say "from DATABASE_URL" or "from setup.cfg:12".
+Precedence, highest first: an explicit value (a command-line option), then the environment, then
+``setup.cfg [harness]`` in the project directory, and last the libpq ``PG*`` variables. The
+environment beats the file so that the servers a run was given (the services plugin exports
+``HARNESS_PG_URL``/``HARNESS_AMQP_URL``, CI sets ``DATABASE_URL``) win over a developer's default
+in setup.cfg. Every lookup returns the value together with its source, so that an error can say
+"from DATABASE_URL" or "from setup.cfg:12".
 
 Settings in ``setup.cfg``::
 
@@ -45,12 +48,12 @@ def lookup(key, *, explicit=None, option=None, env_names=(), project_dir=".", en
     environ = os.environ if environ is None else environ
     if explicit:
         return Setting(explicit, f"option {option}" if option else "argument")
-    entry = project_settings(project_dir).get(key)
-    if entry is not None and entry.value:
-        return Setting(entry.value, f"setup.cfg [{SECTION}] {key} at {entry.where}")
     for name in env_names:
         if environ.get(name):
             return Setting(environ[name], f"environment variable {name}")
+    entry = project_settings(project_dir).get(key)
+    if entry is not None and entry.value:
+        return Setting(entry.value, f"setup.cfg [{SECTION}] {key} at {entry.where}")
     return None
 
 
