@@ -47,3 +47,28 @@ def with_path(url, path):
     """Return ``url`` with its path replaced, e.g. to point at another database."""
     split = urlsplit(url)
     return urlunsplit((split.scheme, split.netloc, path, split.query, split.fragment))
+
+
+def amqp_params(url, error):
+    """py-amqp ``Connection`` keyword arguments for an ``amqp://`` or ``amqps://`` URL.
+
+    ``error`` is the caller's layer error type (``ServiceError``, ``FixtureError``), raised with a
+    masked URL and the fix when the URL is not an AMQP URL. ``amqp://h``, ``amqp://h/`` and
+    ``amqp://h//`` all mean the default vhost ``/``; ``%2F`` is decoded as usual.
+    """
+    split = urlsplit(url)
+    fix = "use amqp://user:password@host:5672/vhost"
+    if split.scheme not in ("amqp", "amqps"):
+        raise error(f"not an AMQP URL: {mask(url)}", fix=fix)
+    try:
+        port = split.port or (5671 if split.scheme == "amqps" else 5672)
+    except ValueError:
+        raise error(f"bad port in AMQP URL: {mask(url)}", fix=fix) from None
+    host = split.hostname or "localhost"
+    return {
+        "host": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "userid": unquote(split.username) if split.username else "guest",
+        "password": unquote(split.password) if split.password else "guest",
+        "virtual_host": unquote(split.path[1:]) if len(split.path) > 1 else "/",
+        "ssl": split.scheme == "amqps",
+    }

@@ -10,8 +10,8 @@ host and port tried and where the URL came from; the URL is shown masked.
 """
 
 import socket
-from urllib.parse import unquote, urlsplit
 
+from harness import urls
 from harness.errors import ServiceError
 from harness.urls import mask, mask_text
 
@@ -34,25 +34,8 @@ def pg_address(url):
 
 
 def amqp_params(url):
-    """py-amqp ``Connection`` keyword arguments for an ``amqp://`` or ``amqps://`` URL."""
-    split = urlsplit(url)
-    if split.scheme not in ("amqp", "amqps"):
-        raise ServiceError(f"not an AMQP URL: {mask(url)}",
-                           fix="use amqp://user:password@host:port/vhost")
-    try:
-        port = split.port or (5671 if split.scheme == "amqps" else 5672)
-    except ValueError:
-        raise ServiceError(f"bad port in AMQP URL: {mask(url)}",
-                           fix="use amqp://user:password@host:port/vhost") from None
-    # amqp://h/ and amqp://h both mean the default vhost "/"; amqp://h/%2F and amqp://h// too
-    path = split.path[1:] if split.path.startswith("/") else split.path
-    return {
-        "host": f"{split.hostname or 'localhost'}:{port}",
-        "userid": unquote(split.username) if split.username else "guest",
-        "password": unquote(split.password) if split.password else "guest",
-        "virtual_host": unquote(path) or "/",
-        "ssl": split.scheme == "amqps",
-    }
+    """py-amqp ``Connection`` keyword arguments for an AMQP URL; a bad URL is a ServiceError."""
+    return urls.amqp_params(url, ServiceError)
 
 
 def _reach(kind, host, port, url, source, timeout):
