@@ -9,7 +9,7 @@ foreign keys and check constraints are verified too), and drops the scratch data
 Without them, the fixtures are adapted against the catalog of the URL's own database in a read-only
 session: tables, columns, types, enums, labels and references are checked; constraints are not.
 
-The server comes from --pg-url, else setup.cfg [harness] pg_url, HARNESS_PG_URL, DATABASE_URL or
+The server comes from --pg-url, else HARNESS_PG_URL, DATABASE_URL, setup.cfg [harness] pg_url or
 PG* variables. Exit status: 0 when the fixtures are valid, 1 when they are not.
 """
 
