@@ -29,7 +29,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 
 from harness.errors import DoctorError
 
@@ -154,8 +153,3 @@ def _tail(data, limit=20000):
         return ""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return text[-limit:]
-
-
-def current_python():
-    """The interpreter running the harness (inside its venv, not the resolved base binary)."""
-    return sys.executable

@@ -82,14 +82,6 @@ def active():
     return [app for _, app in _active]
 
 
-def owned_by(owner):
-    """The app pushed for ``owner``, or None."""
-    for key, app in reversed(_active):
-        if key is owner:
-            return app
-    return None
-
-
 def current():
     """The innermost running app (a ``harness.web.LiveApp``)."""
     if not _active and not managed:
