@@ -8,7 +8,8 @@ once its ``.harness-complete`` marker exists; the marker is written last, so a b
 killed half-way is wiped and rebuilt, never reused. A lock file serialises concurrent builders.
 
 pip runs from the harness's own interpreter with ``--python`` (venvs are made ``--without-pip``),
-which keeps a build to a second or two once pip's cache is warm.
+which keeps a build to a second or two once pip's cache is warm. Current pip refuses to drive
+interpreters older than 3.10, so those venvs get their own pip (the one their Python bundles).
 """
 
 import base64
@@ -75,9 +76,19 @@ def _write_wheel(directory, spec):
     return path
 
 
+OWN_PIP_BELOW = (3, 10)  # current pip (26.x) runs only on, and for, Python 3.10+
+
+
+def _own_pip(version):
+    return tuple(int(part) for part in version.split(".")) < OWN_PIP_BELOW
+
+
 def _pip(python, *args):
-    command = [sys.executable, "-m", "pip", "--python", python, "--disable-pip-version-check",
-               "--no-input", "-q", *args]
+    if os.path.exists(os.path.join(os.path.dirname(python), "pip")):
+        pip = [python, "-m", "pip"]
+    else:
+        pip = [sys.executable, "-m", "pip", "--python", python]
+    command = [*pip, "--disable-pip-version-check", "--no-input", "-q", *args]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
@@ -114,7 +125,8 @@ def build(version, steps):
         where = venv + ".staging" if moved else venv
         for stale in (venv, venv + ".staging"):
             shutil.rmtree(stale, ignore_errors=True)
-        subprocess.run([python, "-m", "venv", "--without-pip", where], check=True)
+        pip_flag = [] if _own_pip(version) else ["--without-pip"]
+        subprocess.run([python, "-m", "venv", *pip_flag, where], check=True)
         vpython = os.path.join(where, "bin", "python")
         with tempfile.TemporaryDirectory() as scratch:
             for step in steps:
