@@ -359,6 +359,15 @@ def explain_config(message, install, project="."):
 def _config_unknown(name, value, install, where):
     """An unknown key of a [nosetests] section, explained like the option ``--name``. Config
     files spell options without the dashes, so the message and the fix do too."""
+    long_names = next((option["opts"] for option in install.options
+                       if "-" + name in option["opts"]), [])
+    long_names = [o[2:] for o in long_names if o.startswith("--")]
+    if len(name) == 1 and long_names:
+        # nose reads config keys as long option names only: `x = 1` is not `-x`.
+        return Finding("config-short-option",
+                       f"[nosetests] {name} = {value}: {name} is the short form of "
+                       f"--{long_names[0]}; config files take long names only",
+                       fix=f"write `{long_names[0]} = {value}` instead", **where)
     finding = explain_unknown("--" + name, install, source=where)
     finding.cause = "config-" + finding.cause
     text = re.sub(r"(^|[\s(])--(?=\w)", r"\1", finding.message)

@@ -82,3 +82,15 @@ def test_option_of_a_plugin_that_failed_to_import():
     run = doctor("--python", python("plugins-3.11"), project=directory)
     unknown = run.finding("config.unknown-option")
     assert unknown["line"] == 2 and "nonexistent_dep_xyz" in "\n".join(unknown["evidence"])
+
+
+def test_short_option_name_in_config_names_the_long_one():
+    directory = project({"test_ok.py": "def test_ok():\n    pass\n",
+                         "setup.cfg": "[nosetests]\nverbosity = 2\nx = 1\n"})
+    run = doctor("--python", python("healthy-3.11"), project=directory)
+    short = run.finding("config.short-option")
+    assert short["line"] == 3 and "short form of --stop" in short["title"]
+    assert short["fix"] == "write 'stop = 1' instead"
+    # the smoke run cannot collect: it says so instead of a ✓
+    assert "collection.options-rejected" not in run.ids
+    assert "config problem" in run.data["targets"][0]["skipped"]["collection"]

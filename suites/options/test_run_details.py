@@ -95,3 +95,14 @@ def test_config_file_given_with_c_is_named_with_its_line():
     assert (cause(finding), finding["file"], finding["line"]) == ("config-typo", "ci.cfg", 3)
     assert finding["title"] == ("[nosetests] with-coverge = 1: with-coverge is not an option of "
                                 "nose; did you mean with-coverage?"), finding
+
+
+def test_short_option_in_config_names_its_long_name():
+    project = projects.make({"setup.cfg": "[nosetests]\nx = 1\n",
+                             "test_plain.py": projects.PLAIN_TEST})
+    code, report, _ = harness_json([], project)
+    assert code == 2
+    finding = report["findings"][0]
+    assert (cause(finding), finding["file"], finding["line"]) == ("config-short-option",
+                                                                  "setup.cfg", 2)
+    assert finding["fix"] == "write `stop = 1` instead", finding

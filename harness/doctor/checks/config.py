@@ -19,6 +19,16 @@ def _known_names(nose):
                    if o.startswith("--")})
 
 
+def _short_form(nose, name):
+    """The long name of ``-name`` when a config key is a short option (``x = 1`` for ``stop``)."""
+    if len(name) != 1:
+        return None
+    for option in nose.get("options") or []:
+        if "-" + name in option["opts"]:
+            return next((o[2:] for o in option["opts"] if o.startswith("--")), None)
+    return None
+
+
 def _plugin_trouble(nose, name):
     """Why an option ``with-NAME`` is missing: a plugin that failed to load or was disabled."""
     if not name.startswith("with-"):
@@ -61,6 +71,15 @@ def check(ctx):
             shown = f"{value['name']} = {value['value']}"
             status = value["status"]
             if status == "unknown":
+                short = _short_form(nose, value["name"])
+                if short:
+                    yield Finding(
+                        "config.short-option", "error",
+                        f"{where}: {value['name']!r} is the short form of --{short}; config "
+                        f"files take long names only, so nose stops before collecting any test",
+                        evidence=[f"{where}: {shown}"],
+                        fix=f"write '{short} = {value['value']}' instead", file=path, line=line)
+                    continue
                 why = _plugin_trouble(nose, value["name"])
                 close = difflib.get_close_matches(value["name"], names, n=3, cutoff=0.6)
                 evidence = [f"{where}: {shown}"]
