@@ -18,7 +18,7 @@ RabbitMQ:
 - raw: the stock ``rabbitmq-server`` script with what any second node on a machine needs (own
   node name, AMQP/dist ports, mnesia/log dirs, HOME) and a ``rabbitmq.conf``, as documented;
   its epmd is a private one started by the benchmark so the machine's epmd is not touched;
-- harness: ``rabbitmq.start_private()`` (Erlang-term config, no plugins, own epmd).
+- harness: ``rabbitmq.start_private()`` (no config file, no plugins, own epmd).
 
 Every server is stopped and its directory deleted before the next one starts.
 """

@@ -72,6 +72,10 @@ def pg_url(explicit=None, project_dir=".", environ=None):
     password = environ.get("PGPASSWORD")
     auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
     host = environ.get("PGHOST", "127.0.0.1")
+    if host.startswith("/"):
+        host = quote(host, safe="")  # a Unix socket directory: libpq decodes %2F in the host
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address
     port = environ.get("PGPORT", "5432")
     url = f"postgresql://{auth + '@' if auth else ''}{host}:{port}/{environ.get('PGDATABASE', 'postgres')}"
     names = ", ".join(name for name in _LIBPQ if environ.get(name))

@@ -44,7 +44,8 @@ def _stale(stale):
     from harness.urls import mask
 
     for record, reason in stale:
-        print(f"{record.kind:<9} cleaned stale record {record.id} ({mask(record.url)}): {reason}")
+        where = f" ({mask(record.url)})" if record.url else ""
+        print(f"{record.kind:<9} cleaned stale record {record.id}{where}: {reason}")
 
 
 def _where(record):

@@ -80,10 +80,7 @@ def prune(statefile):
     External URLs are not checked here (that costs a connection each); ``_reusable`` checks
     the one it is about to hand out, and ``status`` checks them all.
     """
-    stale = [(state.Record(kind=os.path.basename(root).split("-")[2], id=os.path.basename(root),
-                           url="", owner="run", root=root),
-              "directory left by a run that ended while its server started: deleted")
-             for root in state.sweep()]
+    stale = []
     with statefile.edit() as records:
         for record in list(records):
             reason = state.problem(record)
@@ -91,6 +88,11 @@ def prune(statefile):
                 state.discard(record)
                 records.remove(record)
                 stale.append((record, reason))
+    # after the records, so that a directory is reported once, with the record's reason
+    stale.extend((state.Record(kind=os.path.basename(root).split("-")[2],
+                               id=os.path.basename(root), url="", owner="run", root=root),
+                  "directory of an instance whose server and run have ended: deleted")
+                 for root in state.sweep())
     return stale
 
 

@@ -1,5 +1,6 @@
 """External mode: the machine's shared servers, reachability checks, and masked passwords."""
 
+import os
 import socket
 import unittest
 
@@ -45,6 +46,20 @@ class SharedServersTest(unittest.TestCase):
         self.assertEqual(environ, {"HARNESS_PG_URL": pg, "HARNESS_AMQP_URL": amqp})
         session.release()
         self.assertEqual(environ, {})
+
+    def test_libpq_variables_naming_a_socket_directory_reach_the_server(self):
+        support.require("postgres")
+        directory = "/var/run/postgresql"
+        if not os.path.exists(os.path.join(directory, ".s.PGSQL.5432")):
+            raise unittest.SkipTest(f"the shared PostgreSQL has no socket in {directory}")
+        project = support.Project()
+        self.addCleanup(project.remove)
+        session = lifecycle.provide(mode="external", kinds=("postgres",), project_dir=project.dir,
+                                    environ={"PGHOST": directory, "PGUSER": "postgres"})
+        self.addCleanup(session.release)
+        url = session.urls["postgres"]
+        self.assertEqual(support.pg_query(url, "SELECT inet_server_port() IS NULL, 6 * 7"),
+                         (True, 42))
 
     def test_external_mode_without_url_says_how_to_give_one(self):
         project = support.Project()

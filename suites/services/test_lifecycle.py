@@ -229,6 +229,19 @@ class PluginPrivateRunTest(unittest.TestCase):
         # the second did not reuse the first: only `up` instances are shared
         self.assertEqual(len(state.StateFile(self.project.state_dir).records()), 2)
 
+    def test_two_private_rabbitmq_nodes_share_no_name_port_or_directory(self):
+        sessions = [lifecycle.provide(mode="private", kinds=("rabbitmq",),
+                                      state_dir=self.project.state_dir) for _ in range(2)]
+        for session in sessions:
+            self.addCleanup(session.release)
+        first, second = (session.records["rabbitmq"] for session in sessions)
+        self.assertNotEqual(first.extra["node"], second.extra["node"])
+        self.assertFalse(set(first.ports.values()) & set(second.ports.values()),
+                         (first.ports, second.ports))
+        self.assertNotEqual(first.root, second.root)
+        self.assertEqual(support.amqp_roundtrip(first.url, "one"), "one")
+        self.assertEqual(support.amqp_roundtrip(second.url, "two"), "two")
+
 
 class StaleUpTest(unittest.TestCase):
     def setUp(self):
@@ -245,6 +258,7 @@ class StaleUpTest(unittest.TestCase):
         status = self.project.harness("status")
         self.assertIn(f"cleaned stale record {record.id}", status.stdout)
         self.assertIn(f"pid {record.pid} is gone", status.stdout)
+        self.assertEqual(status.stdout.count("cleaned stale"), 1, status.stdout)
         self.assertFalse(process.alive(epmd.pid))
         self.assertFalse(os.path.exists(record.root))
         self.assertEqual(state.StateFile(self.project.state_dir).records(), [])
