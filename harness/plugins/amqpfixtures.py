@@ -24,6 +24,7 @@ The broker is the one ``harness.config.amqp_url()`` resolves: the private Rabbit
 The format of the files is in docs/fixtures.md; the test API in ``harness.testing.amqp``.
 """
 
+import multiprocessing.util
 import os
 import secrets
 import sys
@@ -81,6 +82,10 @@ class AmqpFixtures(Plugin):
                 raise
             self.broker = broker
             api.use_broker(broker)
+            # nose's --processes workers end without finalize(), and there a context whose child
+            # context failed to load is never stopped: multiprocessing runs this before the worker
+            # exits (and at the main process's exit), so nothing is left on the broker.
+            multiprocessing.util.Finalize(self, self._release, exitpriority=10)
         return self.broker
 
     def startContext(self, context):
@@ -128,6 +133,16 @@ class AmqpFixtures(Plugin):
         return without_traceback(err)
 
     def finalize(self, result):
+        self._release()
+
+    def _release(self):
+        """Delete what contexts nose never stopped (innermost first), then close the connection."""
+        from harness.testing import amqp as api
+
+        for context in reversed(list(self.contexts)):
+            loaded = self.contexts.pop(context)[0]
+            api.deactivate(loaded)
+            loaded.cleanup(quiet=True)
         if self.broker is not None:
             self.broker.close()
 
