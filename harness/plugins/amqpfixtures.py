@@ -24,8 +24,10 @@ The broker is the one ``harness.config.amqp_url()`` resolves: the private Rabbit
 The format of the files is in docs/fixtures.md; the test API in ``harness.testing.amqp``.
 """
 
+import inspect
 import multiprocessing.util
 import os
+import re
 import secrets
 import sys
 
@@ -98,8 +100,11 @@ class AmqpFixtures(Plugin):
             files = [files]
         mode = getattr(context, "amqp_fixtures_reset", "test")
         if mode not in RESET_MODES:
+            file, line = _where(context, "amqp_fixtures_reset")
             raise FixtureError(f"amqp_fixtures_reset of {context.__name__} must be one of "
-                               f"{', '.join(RESET_MODES)}, not {mode!r}")
+                               f"{', '.join(RESET_MODES)}, not {mode!r}", file=file, line=line,
+                               fix='"test" (the default) resets before each test; "context" '
+                                   "keeps the broker state between the tests")
         paths = [self._resolve(context, file) for file in files]
         loaded = self._broker().load_files(paths, outer=api.active())
         api.activate(loaded)
@@ -159,6 +164,22 @@ class AmqpFixtures(Plugin):
             if os.path.isfile(candidate):
                 relative = os.path.relpath(candidate)  # shorter in error messages
                 return candidate if relative.startswith("..") else relative
+        where, line = _where(context, "amqp_fixtures")
         raise FixtureError(f"AMQP fixture file {file!r} of {context.__name__} not found",
-                           detail="looked in:\n" + "\n".join(candidates),
+                           file=where, line=line, detail="looked in:\n" + "\n".join(candidates),
                            fix="fix the name in amqp_fixtures, or set --amqp-fixtures-dir")
+
+
+def _where(context, attribute):
+    """The file and line where a test module or class sets ``attribute`` (best effort)."""
+    try:
+        lines, start = inspect.getsourcelines(context)
+        file = os.path.relpath(inspect.getsourcefile(context))
+    except (OSError, TypeError):
+        return None, None
+    start = max(start, 1)
+    assignment = re.compile(rf"\s*{attribute}\s*=")
+    for number, text in enumerate(lines, start):
+        if assignment.match(text):
+            return file, number
+    return file, None
