@@ -47,6 +47,7 @@ stops there, since no test can pass.
 import dataclasses
 import inspect
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -218,10 +219,18 @@ class LiveApp(Plugin):
         mode = attrs["tornado_mode"]
         if mode not in (None, *MODES):
             raise ConfigError(f"{_name(context)}.tornado_mode is {mode!r}",
-                              fix="use " + " or ".join(repr(mode) for mode in MODES))
+                              fix="use " + " or ".join(repr(mode) for mode in MODES),
+                              **_where(context, "tornado_mode"))
         if attrs["tornado_app"] or attrs["tornado_routes"]:
-            source = self.web.AppSource.parse(attrs["tornado_app"], attrs["tornado_routes"],
-                                              base_dir=base_dir)
+            try:
+                source = self.web.AppSource.parse(attrs["tornado_app"], attrs["tornado_routes"],
+                                                  base_dir=base_dir)
+            except HarnessError as error:
+                name = "tornado_app" if attrs["tornado_app"] else "tornado_routes"
+                # The declaration is the user's line to fix; a missing routes file is named too.
+                detail = f"{error.where}: {error.message}" if error.file else error.message
+                raise ConfigError(f"{_name(context)}.{name} is not usable: {detail}",
+                                  fix=error.fix, **_where(context, name)) from None
             return source, mode or self.mode
         if mode is not None:
             around = self._inherited(context)
@@ -284,6 +293,12 @@ class LiveApp(Plugin):
                                                    ready_path=self.ready_path).start()
         except HarnessError as error:
             self.failed.add(key)
+            if error.file is None and owner.key != RUN:
+                # A factory that cannot be imported or built: point at the declaring line.
+                name = "tornado_app" if getattr(owner.key, "tornado_app", None) else "tornado_routes"
+                where = _where(owner.key, name)
+                if "line" in where:  # declared right there, not inherited from around it
+                    vars(error).update(where)
             if owner.key == RUN and self.result is not None:
                 self.result.shouldStop = True  # every test would fail the same way
             raise error from None
@@ -319,6 +334,21 @@ def _section(title, lines):
 
 def _is_plain_module(context):
     return inspect.ismodule(context) and not hasattr(context, "__path__")
+
+
+def _where(context, attribute):
+    """file= and line= of the assignment to ``attribute`` in a module's or class's source."""
+    try:
+        lines, first = inspect.getsourcelines(context)
+        file = inspect.getsourcefile(context)
+    except (OSError, TypeError):
+        return {}
+    indent = "" if inspect.ismodule(context) else r"\s+"  # a module's own, not a class's
+    pattern = re.compile(rf"{indent}{attribute}\s*[:=]")
+    for number, text in enumerate(lines, max(first, 1)):
+        if pattern.match(text):
+            return {"file": file, "line": number}
+    return {"file": file}  # inherited from a base class, or set programmatically
 
 
 def _name(context):

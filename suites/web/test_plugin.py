@@ -87,6 +87,13 @@ class PluginTest(unittest.TestCase):
                 def test_module_app_in_this_process():
                     assert fetch("/pid").json()["pid"] == os.getpid()
             """,
+            "test_bad_app.py": """
+                # the factory's module is misspelt on line 2
+                tornado_app = "myap:make_app"
+
+                def test_never_runs():
+                    pass
+            """,
             "bad_routes.yaml": """
                 # a typo on line 3
                 - [/, myapp.Hello]
@@ -162,6 +169,16 @@ class PluginTest(unittest.TestCase):
         self.assertEqual(code, 1, output)
         self.assertIn("test_bad_mode.tornado_mode is 'process'", output)
         self.assertIn("fix: use 'thread' or 'subprocess'", output)
+        self.assertIn("test_bad_mode.py:1: ", output)   # the declaration's own line
+        self.assertNotIn("Traceback", output)
+
+    def test_an_unusable_app_attribute_names_the_declaring_line(self):
+        code, output = self.project.nose("--with-tornado", "test_bad_app.py")
+        self.assertEqual(code, 1, output)
+        self.assertIn("test_bad_app.py:2: cannot import the module of app factory "
+                      "'myap:make_app'", output)
+        self.assertIn("fix: check the spelling", output)
+        self.assertIn("0 passed, 1 failed", output)
         self.assertNotIn("Traceback", output)
 
     def test_app_and_routes_together_is_a_usage_error(self):
