@@ -36,6 +36,37 @@ def configure(parser):
 
 
 def run(args):
+    try:
+        return _run(args)
+    except Exception as error:  # whatever it is, the doctor could not run
+        return _failed(args, error)
+
+
+def _failed(args, error):
+    """Exit 2 with one line (or, under --json, a JSON object saying the doctor failed)."""
+    import json
+    import traceback
+
+    from harness.doctor.findings import SCHEMA
+    from harness.errors import HarnessError
+
+    if isinstance(error, HarnessError):
+        message = error.render()
+    else:
+        # a bug in the doctor: name the exception and where it was raised, for the report
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        text = " ".join(str(error).split())
+        message = (f"internal error: {type(error).__name__}: {text} "
+                   f"({frame.filename}:{frame.lineno}); please report this")
+    if args.json:
+        print(json.dumps({"schema": SCHEMA, "status": "failed", "exit_code": 2,
+                          "error": message}, indent=2, ensure_ascii=False))
+    else:
+        print(f"harness doctor: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(args):
     import os
 
     from harness.doctor import checks, report

@@ -18,11 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from harness.doctor import checks, scripts
-from harness.doctor.findings import Finding
+from harness.doctor.findings import SCHEMA, Finding
 from harness.doctor.target import COLLECT_TIMEOUT, Target
 from harness.errors import DoctorError
-
-SCHEMA = "nose-harness.doctor/1"
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ docs/doctor.md, so CI can match on it; ``title`` is the one line a human reads f
 
 from dataclasses import asdict, dataclass, field
 
+SCHEMA = "nose-harness.doctor/1"  # of the JSON report; see docs/doctor.md
 SEVERITIES = ("error", "warning", "info")
 
 

@@ -2,7 +2,8 @@
 
 The text report shows each target (interpreter) with its nose and config, then one line per check
 family: ``✓`` with the family's title when it found nothing, otherwise one line per finding
-followed by its evidence and its fix. Colour is used on a terminal unless ``NO_COLOR`` is set.
+followed by its evidence and its fix. Colour is used only on a terminal, unless ``NO_COLOR`` is set
+to a non-empty value (no-color.org: an empty one counts as unset) or ``TERM=dumb``.
 The JSON schema is documented in docs/doctor.md.
 """
 
@@ -14,7 +15,7 @@ COLOURS = {"ok": "32", "error": "31", "warning": "33", "info": "36", "dim": "2",
 
 
 def use_colour(stream):
-    return (hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+    return (hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("NO_COLOR")
             and os.environ.get("TERM") != "dumb")
 
 

@@ -1,7 +1,8 @@
 """Real (broken) virtualenvs for the doctor suite, built once and cached.
 
 Each environment is a recipe: a Python version and a list of steps (pip installs of real PyPI
-packages, small wheels made here for plugins, uninstalls, .pth files, a final move). The venv lives
+packages, small wheels made here for plugins and forks, uninstalls, .pth files, removed files, a
+final move). The venv lives
 in ``$HARNESS_DOCTOR_ENVS`` (default ``~/.cache/nose-harness/doctor-envs``) under the hash of its
 recipe, so a changed recipe gets a new venv and an unchanged one is reused. A venv is only used
 once its ``.harness-complete`` marker exists; the marker is written last, so a build that was
@@ -10,6 +11,9 @@ killed half-way is wiped and rebuilt, never reused. A lock file serialises concu
 pip runs from the harness's own interpreter with ``--python`` (venvs are made ``--without-pip``),
 which keeps a build to a second or two once pip's cache is warm. Current pip refuses to drive
 interpreters older than 3.10, so those venvs get their own pip (the one their Python bundles).
+
+A Python that is not installed skips the tests that need it; with ``HARNESS_REQUIRE_PYTHONS=1``
+it fails them instead, so a CI run cannot pass by skipping everything.
 """
 
 import base64
@@ -43,13 +47,25 @@ def find_python(version):
     found = shutil.which("python" + version)
     if found:
         return found
-    raise SkipTest(f"Python {version} is not installed (looked in {pyenv}/versions and PATH)")
+    missing = f"Python {version} is not installed (looked in {pyenv}/versions and PATH)"
+    if os.environ.get("HARNESS_REQUIRE_PYTHONS") == "1":
+        raise RuntimeError(missing + "; HARNESS_REQUIRE_PYTHONS=1 makes that a failure")
+    raise SkipTest(missing)
 
 
-def wheel(name, version, modules, entry_points="", requires=()):
-    """A wheel step: a tiny real distribution with ``modules`` ({path: source}) and entry points."""
-    return ("wheel", {"name": name, "version": version, "modules": modules,
-                      "entry_points": entry_points, "requires": list(requires)})
+def wheel(name, version, modules, entry_points="", requires=(), metadata=(), pip_args=()):
+    """A wheel step: a tiny real distribution with ``modules`` ({path: source}) and entry points.
+
+    ``metadata`` adds METADATA lines ("Requires-Python: <3.10"); ``pip_args`` go to its install.
+    """
+    spec = {"name": name, "version": version, "modules": modules,
+            "entry_points": entry_points, "requires": list(requires)}
+    # only when given, so the recipes (and cache keys) of the other wheels stay as they were
+    if metadata:
+        spec["metadata"] = list(metadata)
+    if pip_args:
+        spec["pip_args"] = list(pip_args)
+    return ("wheel", spec)
 
 
 def _write_wheel(directory, spec):
@@ -58,6 +74,7 @@ def _write_wheel(directory, spec):
     files = dict(spec["modules"])
     meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     meta += [f"Requires-Dist: {r}" for r in spec["requires"]]
+    meta += spec.get("metadata", [])
     files[f"{dist_info}/METADATA"] = "\n".join(meta) + "\n"
     files[f"{dist_info}/WHEEL"] = ("Wheel-Version: 1.0\nGenerator: nose-harness-suite\n"
                                    "Root-Is-Purelib: true\nTag: py3-none-any\n")
@@ -143,7 +160,7 @@ def _step(step, venv, python, scratch):
     if kind == "pip":
         _pip(python, "install", *step[1])
     elif kind == "wheel":
-        _pip(python, "install", _write_wheel(scratch, step[1]))
+        _pip(python, "install", *step[1].get("pip_args", []), _write_wheel(scratch, step[1]))
     elif kind == "pip-target":  # pip install --target VENV/<dir>: a vendored copy
         _pip(python, "install", "--target", os.path.join(venv, step[1]), *step[2])
     elif kind == "uninstall":
@@ -155,6 +172,16 @@ def _step(step, venv, python, scratch):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as handle:
                 handle.write(text.replace("{venv}", venv).replace("{site}", site))
+    elif kind == "remove":  # paths relative to the venv; "{site}" expands
+        site = os.path.relpath(site_packages(venv), venv)
+        for rel in step[1]:
+            path = os.path.join(venv, rel.replace("{site}", site))
+            if not os.path.lexists(path):
+                raise RuntimeError(f"remove step: no {path}")
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
     elif kind == "move":
         pass  # handled by build(): the venv is renamed once complete
     else:
@@ -166,6 +193,8 @@ def python_of(venv):
 
 
 PLUGIN = "from nose.plugins import Plugin\n\n\n"
+# a nose fork that imports, small enough to declare whatever metadata a test needs
+FORK_FILES = {"nose/__init__.py": "__version__ = '1.4.0'\n"}
 
 RECIPES = {
     # a healthy fork install on every Python the harness supports (and the probe's oldest)
@@ -202,6 +231,27 @@ RECIPES = {
         "{site}/nose/plugins/oldplugin.py": "# left behind by an uninstall\n"})]),
     # a venv that was moved after its scripts were written
     "moved-3.11": ("3.11", [("pip", [PYNOSE]), ("move",)]),
+    # a fork whose Requires-Python excludes 3.11, forced in with --ignore-requires-python
+    "requires-3.11": ("3.11", [wheel("nose-oldfork", "1.4.0", FORK_FILES,
+                                     metadata=["Requires-Python: >=3.6,<3.10"],
+                                     pip_args=["--ignore-requires-python"])]),
+    # a fork whose classifiers stop at 3.10 (pip does not read them)
+    "classifiers-3.11": ("3.11", [wheel(
+        "nose-oldfork", "1.4.0", FORK_FILES,
+        metadata=[f"Classifier: Programming Language :: Python :: 3.{m}" for m in (8, 9, 10)])]),
+    # the fork's files without its dist-info: nothing owns nose/ any more
+    "no-owner-3.11": ("3.11", [("pip", [PYNOSE]), ("remove", ["{site}/pynose-1.5.5.dist-info"])]),
+    # a fork, intact and alone, whose own code fails to import
+    "import-fails-3.11": ("3.11", [wheel(
+        "nose-brokenfork", "1.0", {"nose/__init__.py": "from nose.core import run\n",
+                                   "nose/core.py": "import nose_runtime_gone_xyz\n"})]),
+    # a plugin that raises while registering its options (nose itself then fails to start)
+    "options-fail-3.11": ("3.11", [("pip", [PYNOSE]), wheel(
+        "optfailplug", "1.0",
+        {"optfailplug.py": PLUGIN + "class OptFail(Plugin):\n    name = 'optfail'\n\n"
+                           "    def options(self, parser, env):\n"
+                           "        raise KeyError('OPTFAIL_HOME')\n"},
+        "[nose.plugins.0.10]\noptfail = optfailplug:OptFail\n")]),
     # plugins: a missing dependency, option collisions, a duplicate name, pkg_resources gone
     "plugins-3.11": ("3.11", [("pip", [PYNOSE]), wheel(
         "brokenplug", "1.0",

@@ -37,8 +37,13 @@ def test_executable_test_file_is_skipped():
 
 
 def test_zero_tests():
-    _, run = _doctor({"helpers.py": "X = 1\n"})
-    assert run.finding("collection.zero-tests")["severity"] == "warning" and run.code == 1
+    directory, run = _doctor({"helpers.py": "X = 1\n"})
+    found = run.finding("collection.zero-tests")
+    assert found["severity"] == "warning" and run.code == 1
+    # the cause: where nose looked and the name pattern nothing matched
+    assert found["title"] == f"nose collects no tests in {directory}"
+    assert found["evidence"] == ["test names must match (?:^|[\\b_\\./-])[Tt]est",
+                                 f"looked in {directory}"]
 
 
 def test_module_failing_to_import():

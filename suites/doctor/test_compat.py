@@ -39,6 +39,27 @@ def test_fork_release_without_support_for_the_interpreter():
     assert "pynose" in found["fix"] and "nose3" in found["fix"]
 
 
+def test_fork_forced_onto_a_python_its_requires_python_excludes():
+    run = doctor("--python", python("requires-3.11"), project=project())
+    assert run.code == 1
+    found = run.finding("compat.requires-python")
+    assert found["title"] == ("nose-oldfork 1.4.0 requires Python >=3.6,<3.10, but it is "
+                              "installed on Python 3.11")
+    assert found["evidence"][0].endswith(
+        "nose_oldfork-1.4.0.dist-info: Requires-Python: >=3.6,<3.10")
+    assert "compat.unsupported-python" not in run.ids  # one finding per distribution
+
+
+def test_fork_whose_classifiers_stop_below_the_interpreter():
+    run = doctor("--python", python("classifiers-3.11"), project=project())
+    found = run.finding("compat.unsupported-python")
+    assert found["severity"] == "warning"
+    assert found["title"] == ("nose-oldfork 1.4.0 declares support for Python up to 3.10 only; "
+                              "this is Python 3.11")
+    assert found["evidence"][0].endswith("classifiers list Python 3.8, 3.9, 3.10")
+    assert "compat.requires-python" not in run.ids
+
+
 def _healthy(name):
     run = doctor("--python", python(name), project=project())
     problems = [f for f in run.data["findings"] if f["severity"] != "info"]

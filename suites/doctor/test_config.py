@@ -48,17 +48,25 @@ def test_nose_variables():
 
 
 def test_user_config_and_dash_c_files_are_in_the_chain():
-    home = scratch("home")
+    home = scratch("home")  # the run's HOME: ~ is this directory, never the developer's
     with open(os.path.join(home, ".noserc"), "w") as handle:
         handle.write("[nosetests]\nwith-nothing-here = 1\n")
+    with open(os.path.join(home, "nose.cfg"), "w") as handle:
+        handle.write("[nosetests]\n\nwith-id = off\n")
     extra = os.path.join(scratch("cfg"), "ci.cfg")
     with open(extra, "w") as handle:
         handle.write("[nosetests]\nverbosity = many\n")
-    run = doctor("--python", python("healthy-3.11"), "-c", extra, project=project(), home=home)
+    directory = project({"test_ok.py": "def test_ok():\n    pass\n",
+                         "setup.cfg": "[nosetests]\nverbosity = 2\n"})
+    run = doctor("--python", python("healthy-3.11"), "-c", extra, project=directory, home=home)
     chain = run.data["targets"][0]["config_files"]
-    assert chain == [os.path.join(home, ".noserc"), extra]
+    # nose's order: ~/.noserc, ~/nose.cfg, the project's setup.cfg, then -c files
+    assert chain == [os.path.join(home, ".noserc"), os.path.join(home, "nose.cfg"),
+                     os.path.join(directory, "setup.cfg"), extra]
     unknown = run.finding("config.unknown-option")
     assert unknown["file"] == os.path.join(home, ".noserc") and unknown["line"] == 2
+    flag = run.finding("config.misleading-flag")
+    assert (flag["file"], flag["line"]) == (os.path.join(home, "nose.cfg"), 3)
     invalid = run.finding("config.invalid-value")
     assert invalid["file"] == extra and "many" in invalid["title"]
 
@@ -69,7 +77,9 @@ def test_requested_plugin_that_nose_disabled():
     run = doctor("--python", python("plugins-3.11"), project=directory)
     # clash keeps its --with-clash option, but nose disabled it: an error now that it is wanted
     inactive = run.finding("collection.plugin-inactive")
-    assert "plugin clash is requested but not active" in inactive["title"]
+    assert inactive["title"] == ("plugin clash is requested but not active: nose disabled it "
+                                 "because its option --where is already taken (see "
+                                 "plugins.option-conflict)")
     assert (inactive["file"], inactive["line"]) == (os.path.join(directory, "setup.cfg"), 2)
     conflicts = {f["title"].split(" is disabled")[0]: f["severity"] for f in run.data["findings"]
                  if f["id"] == "plugins.option-conflict"}

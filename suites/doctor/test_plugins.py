@@ -43,6 +43,16 @@ def test_stock_nose_without_pkg_resources_ignores_every_plugin():
     assert "okplug" in "\n".join(found["evidence"]) and "pkg_resources" in found["title"]
 
 
+def test_plugin_raising_while_registering_its_options():
+    run = doctor("--python", python("options-fail-3.11"), project=project())
+    found = run.finding("plugins.options-failed")
+    assert found["title"] == ("plugin optfail raises while registering its options: "
+                              "KeyError: 'OPTFAIL_HOME'")
+    assert found["file"].endswith("optfailplug.py") and found["line"] == 8
+    # nose dies of it too; that is the same cause, reported once
+    assert "plugins.import-failed" not in run.ids and "collection.crashed" not in run.ids
+
+
 def test_broken_builtin_plugin_module():
     found = doctor("--python", python("tampered-3.11"), project=project()).finding(
         "plugins.builtin-failed")

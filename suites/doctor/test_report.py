@@ -1,9 +1,17 @@
 """Output: the JSON schema, the text report's marks, colour rules, and exit codes."""
 
+import ast
+import glob
+import io
+import json
+import os
+import re
+from contextlib import redirect_stderr, redirect_stdout
+
 from harness.doctor.checks.compat import specifier_allows
 from harness.doctor.findings import Finding, cap
 from harness.doctor.scripts import read
-from suites.doctor.doctoring import doctor, project, python, scratch
+from suites.doctor.doctoring import ROOT, doctor, project, python, scratch
 
 
 def test_json_schema_is_stable():
@@ -18,7 +26,28 @@ def test_json_schema_is_stable():
     assert {f["name"] for f in data["families"]} >= {
         "compat", "ownership", "resolution", "command", "plugins", "config", "collection",
         "leftovers"}
+    assert set(data["targets"][0]) == {"python", "via", "version", "nose", "config_files",
+                                       "tests_collected", "skipped", "error"}
+    assert set(data["targets"][0]["nose"]) == {"distributions", "version", "path", "imports"}
+    assert all(set(f) == {"name", "title", "scope", "status"} for f in data["families"])
+    assert set(data["counts"]) == {"error", "warning", "info"}
     assert data["counts"]["error"] == sum(f["severity"] == "error" for f in data["findings"])
+
+
+def test_every_finding_id_is_documented():
+    sources = glob.glob(os.path.join(ROOT, "harness", "doctor", "**", "*.py"), recursive=True)
+    emitted = set()
+    for path in sources:  # Finding("family.slug", ...) calls; examples in docstrings do not count
+        with open(path) as handle:
+            tree = ast.parse(handle.read())
+        emitted |= {node.args[0].value for node in ast.walk(tree)
+                    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Finding"
+                    and node.args and isinstance(node.args[0], ast.Constant)}
+    with open(os.path.join(ROOT, "docs", "doctor.md")) as handle:
+        documented = set(re.findall(r"^\| `([a-z]+\.[a-z-]+)` \|", handle.read(), re.M))
+    assert len(emitted) > 40, emitted  # the pattern still finds the ids
+    assert not emitted - documented, f"not in docs/doctor.md: {sorted(emitted - documented)}"
+    assert not documented - emitted, f"documented, never emitted: {sorted(documented - emitted)}"
 
 
 def test_text_report_marks_and_no_colour_when_piped():
@@ -40,10 +69,51 @@ def test_missing_project_is_exit_2():
     assert run.code == 2 and "no project directory" in run.stderr
 
 
-def test_colour_only_on_a_tty_and_never_with_no_color():
-    import io
-    import os
+def test_missing_project_under_json_is_a_json_failure():
+    missing = scratch("x") + "/missing"
+    run = doctor("--project", missing)
+    assert run.code == 2 and run.data is not None, (run.stdout, run.stderr)
+    assert set(run.data) == {"schema", "status", "exit_code", "error"}
+    assert run.data["status"] == "failed" and run.data["exit_code"] == 2
+    assert f"no project directory {missing}" in run.data["error"]
 
+
+def _crashing_doctor(*args):
+    """The CLI in this process, with diagnose() raising as a bug in the doctor would."""
+    from harness import cli
+    from harness.doctor import diagnosis
+
+    def boom(*_, **__):
+        raise TypeError("unhashable type: 'list'\nsecond line")
+    saved, diagnosis.diagnose = diagnosis.diagnose, boom
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = cli.main(["doctor", "--no-collect", "--project", project(), *args])
+    finally:
+        diagnosis.diagnose = saved
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_unexpected_error_is_exit_2_with_one_line():
+    code, out, err = _crashing_doctor()
+    assert code == 2 and out == ""
+    [line] = err.splitlines()
+    assert line.startswith("harness doctor: internal error: TypeError: unhashable type: 'list' "
+                           "second line (" + os.path.join(ROOT, "suites"))
+    assert line.endswith("please report this")
+
+
+def test_unexpected_error_under_json_says_it_failed():
+    code, out, err = _crashing_doctor("--json")
+    data = json.loads(out)
+    assert code == 2 and err == ""
+    assert (data["schema"], data["status"], data["exit_code"]) == (
+        "nose-harness.doctor/1", "failed", 2)
+    assert data["error"].startswith("internal error: TypeError: unhashable type")
+
+
+def test_colour_only_on_a_tty_and_never_with_no_color():
     from harness.doctor.report import use_colour
 
     class Tty(io.StringIO):
@@ -54,6 +124,8 @@ def test_colour_only_on_a_tty_and_never_with_no_color():
         assert use_colour(Tty()) and not use_colour(io.StringIO())
         os.environ["NO_COLOR"] = "1"
         assert not use_colour(Tty())
+        os.environ["NO_COLOR"] = ""  # no-color.org: present and empty counts as unset
+        assert use_colour(Tty())
     finally:
         os.environ.pop("NO_COLOR", None)
         if saved is not None:
@@ -84,10 +156,17 @@ def test_shebang_forms():
     with open(long, "w") as handle:
         handle.write("#!/bin/sh\n'''exec' \"/very/long/venv/bin/python\" \"$0\" \"$@\"\n' '''\n")
     assert read(long).interpreter == "/very/long/venv/bin/python"
+    # env resolves the name through the PATH the script would run with, not the doctor's
+    bin_dir = scratch("env-bin")
+    fake = os.path.join(bin_dir, "python3")
+    with open(fake, "w") as handle:
+        handle.write("#!/bin/sh\n")
+    os.chmod(fake, 0o755)
     env = directory + "/env"
     with open(env, "w") as handle:
-        handle.write("#!/usr/bin/env python3\n")
-    assert read(env, env_path="/usr/bin").interpreter.endswith("python3")
+        handle.write("#!/usr/bin/env -S python3 -u\n")
+    assert read(env, env_path=bin_dir).interpreter == fake
+    assert read(env, env_path=scratch("empty-bin")).interpreter == "python3"
 
 
 def test_interpreter_too_old_for_the_probe_is_exit_2():
@@ -106,7 +185,6 @@ def test_a_venv_directory_stands_for_its_interpreter():
 
 def test_the_doctor_runs_where_import_nose_explodes():
     # the doctor's own process must never import nose: here any 'import nose' raises
-    import os
     broken = scratch("broken-nose")
     os.makedirs(os.path.join(broken, "nose"))
     with open(os.path.join(broken, "nose", "__init__.py"), "w") as handle:
@@ -118,12 +196,9 @@ def test_the_doctor_runs_where_import_nose_explodes():
 
 
 def test_colour_on_a_terminal_and_not_with_no_color():
-    import os
     import pty
     import subprocess
     import sys
-
-    from suites.doctor.doctoring import ROOT
 
     def on_tty(extra):
         leader, follower = pty.openpty()
@@ -145,6 +220,7 @@ def test_colour_on_a_terminal_and_not_with_no_color():
         os.close(leader)
         return b"".join(chunks).decode()
     assert "\033[31m✗\033[0m" in on_tty({})
+    assert "\033[31m✗\033[0m" in on_tty({"NO_COLOR": ""})  # empty counts as unset
     plain = on_tty({"NO_COLOR": "1"})
     assert "✗ nose 1.3.7" in plain and "\033[" not in plain
 

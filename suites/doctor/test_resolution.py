@@ -33,6 +33,25 @@ def test_local_nose_module_in_the_project():
     assert "python -m nose" in found["title"]
 
 
+def test_local_nose_package_in_the_project():
+    directory = project({"test_ok.py": "def test_ok():\n    pass\n",
+                         "nose/__init__.py": "x = 1\n"})
+    run = doctor("--python", python("healthy-3.11"), project=directory)
+    found = run.finding("resolution.local-nose")
+    assert found["file"] == os.path.join(directory, "nose")
+    assert found["title"].startswith(os.path.join(directory, "nose") + " in the project shadows")
+
+
+def test_intact_fork_whose_own_import_fails():
+    run = doctor("--python", python("import-fails-3.11"), project=project())
+    assert run.code == 1
+    found = run.finding("resolution.import-fails")
+    assert found["title"] == ("'import nose' fails: ModuleNotFoundError: No module named "
+                              "'nose_runtime_gone_xyz'")
+    assert found["file"].endswith("site-packages/nose/core.py") and found["line"] == 1
+    assert not any("probe.py" in line for line in found["evidence"]), found["evidence"]
+
+
 def test_no_nose_installed():
     run = doctor("--python", python("bare-3.11"), project=project())
     assert run.code == 1

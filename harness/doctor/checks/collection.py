@@ -72,7 +72,8 @@ def check(ctx):
     frames = (error or {}).get("frames") or []
     from_config = bool(frames) and frames[-1]["file"].endswith("config.py") and _explained(
         ctx, "config")
-    if error and (from_config or _explained(ctx, "compat", "ownership", "resolution")):
+    if error and (from_config or _explained(ctx, "compat", "ownership", "resolution",
+                                            "plugins.options-failed")):
         ctx.skip("collection fails for the reason above")
     elif error:
         yield Finding(
@@ -133,9 +134,10 @@ def check(ctx):
                 + (" ..." if len(files) > 4 else "") + " (or run nosetests --exe)")
     for item in collect.get("requested_inactive") or []:
         where = requested_at(ctx, item["name"])
+        reason = _inactive_reason(ctx, item)
         yield Finding(
             "collection.plugin-inactive", "error",
-            f"plugin {item['name']} is requested but not active: {item['reason']}",
+            f"plugin {item['name']} is requested but not active: {reason}",
             evidence=[f"requested at {where}" if where else
                       f"its enable option is set, but nose ran without {item['name']}"],
             fix="see the plugins findings for why; fix or uninstall the plugin",
@@ -156,6 +158,18 @@ def check(ctx):
             evidence=[f"test names must match {collect.get('test_match')}",
                       f"looked in {collect.get('working_dir')}"],
             fix="check where= / -w, the test file names, and executable bits")
+
+
+def _inactive_reason(ctx, item):
+    """Why a requested plugin is off: the facts name the colliding option, the smoke run only
+    knows that there was one."""
+    for plugin in (ctx.facts.get("nose") or {}).get("plugins") or []:
+        reason = plugin.get("disabled_reason") or ""
+        if plugin["name"] == item["name"] and "conflicting option string(s):" in reason:
+            taken = re.findall(r"--?[\w-]+", reason.split("conflicting option string(s):")[-1])
+            return (f"nose disabled it because its option {', '.join(taken)} is already "
+                    f"taken (see plugins.option-conflict)")
+    return item["reason"]
 
 
 register("collection", "a collect-only run finds tests and exits cleanly", check,

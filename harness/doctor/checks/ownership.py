@@ -103,7 +103,8 @@ def _unowned(ctx, owners):
                 f"{candidate['path']} belongs to no installed distribution (its dist-info is "
                 f"gone): a leftover of an uninstall",
                 evidence=[f"no RECORD in {candidate['entry']} lists nose/"],
-                fix=f"rm -rf {candidate['path']} && {pip(ctx)} install {FORK}")
+                fix=f"rm -rf {candidate['path']} && {pip(ctx)} install {FORK}",
+                file=candidate["path"])
             continue
         stray = []
         for root, dirs, files in os.walk(candidate["path"]):

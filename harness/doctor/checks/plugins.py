@@ -34,17 +34,22 @@ def check(ctx):
                 "'import pkg_resources' fails"],
             fix=f"{pip(ctx)} uninstall -y nose && {pip(ctx)} install {FORK} (pynose reads entry "
                 f"points with importlib.metadata), or {pip(ctx)} install setuptools")
-    yield from _load_failures(ctx, eps)
+    option_errors = nose.get("option_errors") or {}
+    # a plugin whose options() raises fails the probe's load too: reported once, below
+    yield from _load_failures(ctx, [ep for ep in eps if ep.get("plugin_name") not in option_errors])
     yield from _duplicates(eps)
     yield from _conflicts(ctx, nose)
     yield from _builtins(ctx, nose)
-    for name, error in (nose.get("option_errors") or {}).items():
+    for name, error in option_errors.items():
+        frames = error.get("frames") or []
         yield Finding(
             "plugins.options-failed", "error",
             f"plugin {name} raises while registering its options: {error['type']}: "
             f"{error['message']}",
-            evidence=[f"{f['file']}:{f['line']}: {f['code']}" for f in error["frames"][-2:]],
-            fix=f"upgrade or uninstall the distribution that provides plugin {name}")
+            evidence=[f"{f['file']}:{f['line']}: {f['code']}" for f in frames[-2:]],
+            fix=f"upgrade or uninstall the distribution that provides plugin {name}",
+            file=frames[-1]["file"] if frames else None,
+            line=frames[-1]["line"] if frames else None)
 
 
 def _load_failures(ctx, eps):

@@ -11,6 +11,7 @@ import os
 from harness.doctor.checks import register
 from harness.doctor.checks.compat import FORK, pip
 from harness.doctor.findings import Finding
+from harness.doctor.target import PROBE
 
 
 def _owned_paths(owners):
@@ -50,7 +51,9 @@ def check(ctx):
     if editable and candidates and candidates[0]["origin"] in ("finder", "pth"):
         return  # a developer's checkout of nose itself, installed with pip install -e
     hidden = _hidden_site_owner(ctx, owners, candidates)
-    if candidates and (os.path.normpath(candidates[0]["path"]) not in owned or hidden):
+    # an unowned copy in site-packages is one cause, already named by ownership.no-owner
+    orphans = {os.path.normpath(f.file) for f in ctx.found if f.id == "ownership.no-owner"}
+    if candidates and (os.path.normpath(candidates[0]["path"]) not in owned | orphans or hidden):
         winner = candidates[0]
         where = winner.get("origin_detail") or ""
         file, _, line = where.rpartition(":") if winner["origin"] == "pth" else ("", "", "")
@@ -119,10 +122,14 @@ def _unexplained(ctx, imported):
     error = imported.get("error") or nose.get("load_error")
     if not error or any(f.severity == "error" for f in ctx.found):
         return
-    frames = error.get("frames") or []
+    # the probe's own frames say nothing about the install
+    frames = [f for f in error.get("frames") or []
+              if os.path.normpath(f["file"]) != os.path.normpath(PROBE)]
+    what = ("nose imports, but its plugin machinery fails to load" if imported.get("ok")
+            else "'import nose' fails")
     yield Finding(
         "resolution.import-fails", "error",
-        f"'import nose' fails: {error.get('type')}: {error.get('message')}",
+        f"{what}: {error.get('type')}: {error.get('message')}",
         evidence=[f"{f['file']}:{f['line']}: {f['code']}" for f in frames[-3:]],
         fix=f"{pip(ctx)} install --force-reinstall {FORK}",
         file=frames[-1]["file"] if frames else None, line=frames[-1]["line"] if frames else None)
