@@ -6,7 +6,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 MASK = "***"
 
 _DSN_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)([^@\s]*)(@)", re.IGNORECASE)
+# the password runs to the netloc's last '@', as urlsplit reads it: "u:p@ss@host" hides "p@ss"
+_URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/?#@\s]*:)([^/?#\s]*)(@)", re.IGNORECASE)
 
 
 def mask(url):
@@ -43,6 +44,20 @@ def parts(url):
     )
 
 
+def raw_at(url):
+    """True when the user or password of URL ``url`` holds an unencoded '@'.
+
+    urlsplit reads the netloc up to its last '@'; libpq stops at the first and takes the rest of
+    the password for the host.
+    """
+    return "://" in url and urlsplit(url).netloc.count("@") > 1
+
+
+def address(host, port):
+    """``host:port``, with an IPv6 host bracketed: ``[::1]:5432``."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def with_path(url, path):
     """Return ``url`` with its path replaced, e.g. to point at another database."""
     split = urlsplit(url)
@@ -66,7 +81,7 @@ def amqp_params(url, error):
         raise error(f"bad port in AMQP URL: {mask(url)}", fix=fix) from None
     host = split.hostname or "localhost"
     return {
-        "host": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "host": address(host, port),
         "userid": unquote(split.username) if split.username else "guest",
         "password": unquote(split.password) if split.password else "guest",
         "virtual_host": unquote(split.path[1:]) if len(split.path) > 1 else "/",

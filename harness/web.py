@@ -603,6 +603,12 @@ class SubprocessApp(LiveApp):
         output = Path(self._workdir.name, "output.log")
         reports = Path(self._workdir.name, "reports.jsonl")
         reports.touch()
+        # A 0600 file, not an argument: anyone can read a command line, and the URLs hold
+        # passwords. The directory is the child's own (0700) and goes when the app stops.
+        services = Path(self._workdir.name, "services.json")
+        fd = os.open(services, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self.services.to_json())
         env = dict(os.environ)
         # The child imports what this process can: the app's package may be on sys.path only
         # because nose put it there.
@@ -610,7 +616,7 @@ class SubprocessApp(LiveApp):
         env["PYTHONUNBUFFERED"] = "1"
         command = [sys.executable, "-m", "harness.web", *self.source.spawn_args(),
                    "--fd", str(sock.fileno()), "--reports", str(reports),
-                   "--services", self.services.to_json()]
+                   "--services-file", str(services)]
         with output.open("wb") as out:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
@@ -704,7 +710,7 @@ def _child(argv=None):
     parser.add_argument("--routes")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--reports", required=True)
-    parser.add_argument("--services", default="{}")
+    parser.add_argument("--services-file", help="a JSON file holding the Services")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sock = socket.socket(fileno=args.fd)
@@ -729,7 +735,9 @@ def _child(argv=None):
                 orphaned.append(True)
                 stopping.set()
         loop.add_reader(0, parent_gone)
-        await _serve(AppSource.parse(args.app, args.routes), Services.from_json(args.services),
+        services = (Services.from_json(Path(args.services_file).read_text(encoding="utf-8"))
+                    if args.services_file else Services())
+        await _serve(AppSource.parse(args.app, args.routes), services,
                      [sock], lambda: None, stopping,
                      lambda error: report(error=dataclasses.asdict(error)),
                      lambda line: report(request=line))

@@ -7,7 +7,8 @@
                             stale records (dead pid, port taken by another process, ended run)
                             are cleaned and reported. Exit status 1 when something is unhealthy.
   harness services env      `export HARNESS_PG_URL=...` lines: eval "$(harness services env)".
-                            On a terminal passwords are masked; captured by $(...) they are not.
+                            A URL with a password is kept in <state_dir>/pg.url or amqp.url
+                            (mode 0600) and read from there by the line, so it is never printed.
   harness services down     stop what `up` started and delete its data.
 
 The state file is <state_dir>/services.json (default .harness/, mode 0600). Modes: auto (default:
@@ -123,16 +124,18 @@ def _env(args, kinds, lifecycle):
     from harness.urls import mask
 
     urls = lifecycle.running_urls(project_dir=args.project)
-    terminal = sys.stdout.isatty()
-    if terminal:
-        print('# passwords masked on a terminal; eval "$(harness services env)" gets them')
     missing = []
     for kind in kinds:
         if kind not in urls:
             missing.append(kind)
             continue
-        url = mask(urls[kind]) if terminal else urls[kind]
-        print(f"export {lifecycle.ENV_VARS[kind]}={shlex.quote(url)}")
+        url, name = urls[kind], lifecycle.ENV_VARS[kind]
+        if mask(url) == url:
+            print(f"export {name}={shlex.quote(url)}")
+            continue
+        # the password stays in a 0600 file: the shell reads it, nothing prints it
+        path = lifecycle.write_url_file(kind, url, project_dir=args.project)
+        print(f'export {name}="$(cat {shlex.quote(path)})"  # {mask(url)}')
     if missing:
         print(f"# not running: {', '.join(missing)}; start with: harness services up",
               file=sys.stderr)

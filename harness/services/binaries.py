@@ -11,7 +11,8 @@ else searched in ``/usr/lib/rabbitmq/bin`` (Debian's real script: the ``/usr/sbi
 the ``rabbitmq`` user and its directories), ``PATH``, the sbin directories and Homebrew.
 
 When nothing is found, ``ServiceError`` lists every place searched and the install command for
-Debian/Ubuntu and macOS.
+Debian/Ubuntu and macOS. ``find_all(kinds)`` looks up both before failing, so that one message
+covers both servers when neither is installed.
 """
 
 import glob
@@ -21,8 +22,10 @@ import subprocess
 from dataclasses import dataclass
 
 from harness.errors import ServiceError
+from harness.services.progress import Progress
 
 PG_TOOLS = ("initdb", "pg_ctl", "postgres")
+FIND_STEPS = {"postgres": "find initdb, pg_ctl, postgres", "rabbitmq": "find rabbitmq-server, epmd"}
 
 PG_GLOBS = (
     "/usr/lib/postgresql/*/bin",
@@ -45,11 +48,6 @@ RABBIT_DIRS = (
 
 EPMD_DIRS = ("/usr/lib/erlang/bin", "/usr/lib/erlang/erts-*/bin", "/usr/local/lib/erlang/bin",
              "/opt/homebrew/bin", "/opt/homebrew/opt/erlang/bin", "/usr/local/opt/erlang/bin")
-
-PG_INSTALL = ("Debian/Ubuntu: sudo apt-get install postgresql",
-              "macOS: brew install postgresql")
-RABBIT_INSTALL = ("Debian/Ubuntu: sudo apt-get install rabbitmq-server",
-                  "macOS: brew install rabbitmq")
 
 
 @dataclass(frozen=True)
@@ -117,17 +115,18 @@ def pg_candidates(environ=None, globs=PG_GLOBS):
 
 def find_postgres(environ=None, globs=PG_GLOBS):
     """The first directory holding initdb, pg_ctl and postgres, as ``PgBinaries``."""
+    try:
+        return _find_postgres(environ, globs)
+    except _NotFound as missing:
+        raise _missing_error([missing]) from None
+
+
+def _find_postgres(environ, globs):
     searched = pg_candidates(environ, globs)
     for bindir in searched:
         if all(_executable(os.path.join(bindir, tool)) for tool in PG_TOOLS):
             return PgBinaries(bindir, _pg_version(os.path.join(bindir, "postgres")))
-    raise ServiceError(
-        "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found, so a private "
-        "PostgreSQL cannot be started",
-        detail="searched:\n" + "\n".join(f"  {entry}" for entry in searched)
-               + "\ninstall them:\n" + "\n".join(f"  {line}" for line in PG_INSTALL),
-        fix="install PostgreSQL as above, set HARNESS_PG_BINDIR to the directory holding initdb, "
-            "or give an external server with --pg-url / HARNESS_PG_URL")
+    raise _NotFound("postgres", "PostgreSQL server binaries (initdb, pg_ctl, postgres)", searched)
 
 
 def _pg_version(postgres):
@@ -141,6 +140,13 @@ def _pg_version(postgres):
 
 def find_rabbitmq(environ=None, dirs=RABBIT_DIRS, epmd_dirs=EPMD_DIRS):
     """``rabbitmq-server`` and ``epmd``, as ``RabbitBinaries``."""
+    try:
+        return _find_rabbitmq(environ, dirs, epmd_dirs)
+    except _NotFound as missing:
+        raise _missing_error([missing]) from None
+
+
+def _find_rabbitmq(environ, dirs, epmd_dirs):
     environ = os.environ if environ is None else environ
     if environ.get("HARNESS_RABBITMQ_SERVER"):
         searched = [environ["HARNESS_RABBITMQ_SERVER"]]  # an explicit choice: nothing else
@@ -157,13 +163,70 @@ def find_rabbitmq(environ=None, dirs=RABBIT_DIRS, epmd_dirs=EPMD_DIRS):
     if server and epmd:
         return RabbitBinaries(server, epmd)
     missing = "rabbitmq-server" if not server else "Erlang's epmd"
-    places = _unique(searched if not server else epmd_searched)
-    raise ServiceError(
-        f"{missing} not found, so a private RabbitMQ cannot be started",
-        detail="searched:\n" + "\n".join(f"  {entry}" for entry in places)
-               + "\ninstall it:\n" + "\n".join(f"  {line}" for line in RABBIT_INSTALL),
-        fix="install RabbitMQ as above, set HARNESS_RABBITMQ_SERVER to the rabbitmq-server "
-            "script, or give an external broker with --amqp-url / HARNESS_AMQP_URL")
+    raise _NotFound("rabbitmq", missing, _unique(searched if not server else epmd_searched))
+
+
+def find_all(kinds, environ=None, progress=None):
+    """``{kind: PgBinaries or RabbitBinaries}`` for every kind in ``kinds``.
+
+    Every kind is looked up before anything fails, so that one ``ServiceError`` names all that
+    is missing (one install command for both, rather than one server at a time).
+    """
+    progress = progress or Progress()
+    finders = {"postgres": lambda: _find_postgres(environ, PG_GLOBS),
+               "rabbitmq": lambda: _find_rabbitmq(environ, RABBIT_DIRS, EPMD_DIRS)}
+    found, missing = {}, []
+    for kind in kinds:
+        try:
+            with progress.step(kind, FIND_STEPS[kind]):
+                found[kind] = finders[kind]()
+        except _NotFound as error:
+            missing.append(error)
+    if missing:
+        raise _missing_error(missing)
+    return found
+
+
+class _NotFound(Exception):
+    """What was missing for ``kind`` and every place searched; becomes a ``ServiceError``."""
+
+    def __init__(self, kind, what, places):
+        super().__init__(what)
+        self.kind, self.what, self.places = kind, what, places
+
+
+_HINTS = {
+    "postgres": {"server": "PostgreSQL", "apt": "postgresql", "brew": "postgresql",
+                 "setting": "HARNESS_PG_BINDIR to the directory holding initdb",
+                 "url": "--pg-url / HARNESS_PG_URL"},
+    "rabbitmq": {"server": "RabbitMQ", "apt": "rabbitmq-server", "brew": "rabbitmq",
+                 "setting": "HARNESS_RABBITMQ_SERVER to the rabbitmq-server script",
+                 "url": "--amqp-url / HARNESS_AMQP_URL"},
+}
+
+
+def _missing_error(missing):
+    """One ``ServiceError`` for every ``_NotFound``: places searched, one install command."""
+    hints = [_HINTS[item.kind] for item in missing]
+
+    def each(key):
+        return [hint[key] for hint in hints]
+
+    servers = " and ".join(each("server"))
+    detail = []
+    for item in missing:
+        detail.append("searched:" if len(missing) == 1 else f"searched for {item.what}:")
+        detail.extend(f"  {entry}" for entry in item.places)
+    detail.append("install them:")
+    detail.append("  Debian/Ubuntu: sudo apt-get install " + " ".join(each("apt")))
+    detail.append("  macOS: brew install " + " ".join(each("brew")))
+    external = "an external server" if len(missing) == 1 else "external servers"
+    return ServiceError(
+        f"{' and '.join(item.what for item in missing)} not found, so a private {servers} "
+        "cannot be started",
+        detail="\n".join(detail),
+        fix=f"install {servers} as above, set {' and '.join(each('setting'))}, or give "
+            f"{external} with {' and '.join(each('url'))}")
 
 
 def _usable_server(path):

@@ -22,6 +22,10 @@ def pg_address(url):
     """(host, port) a libpq URL or key=value DSN points at; host None for a Unix socket."""
     from psycopg2.extensions import parse_dsn
 
+    if urls.raw_at(url):
+        raise ServiceError(f"the user or password of the PostgreSQL URL {mask(url)} holds a "
+                           "raw '@': libpq would read the rest of the password as the host",
+                           fix="percent-encode each '@' in them as %40 (p@ss becomes p%40ss)")
     try:
         params = parse_dsn(url)
     except Exception as error:  # psycopg2.ProgrammingError: the DSN itself is malformed
@@ -45,7 +49,7 @@ def _reach(kind, host, port, url, source, timeout):
     except OSError as error:
         reason = "timed out" if isinstance(error, socket.timeout) else (error.strerror or str(error))
         raise ServiceError(
-            f"{kind} is unreachable at {host}:{port} ({reason}){_from(source)}",
+            f"{kind} is unreachable at {urls.address(host, port)} ({reason}){_from(source)}",
             detail=f"url: {mask(url)}",
             fix=f"start {kind} there, or correct the URL" + (f" in {source}" if source else "")
                 + "; without any URL the harness starts a private instance") from None
@@ -67,7 +71,8 @@ def check_pg(url, source=None, timeout=DEFAULT_TIMEOUT):
         connection = psycopg2.connect(url, connect_timeout=max(int(timeout), 1))
     except psycopg2.Error as error:
         raise ServiceError(
-            f"PostgreSQL at {host or 'socket'}:{port} refused the connection{_from(source)}",
+            f"PostgreSQL at {urls.address(host or 'socket', port)} refused the connection"
+            f"{_from(source)}",
             detail=f"url: {mask(url)}\n" + mask_text(str(error).strip(), password),
             fix="check the user, password and database name in the URL") from None
     try:
@@ -84,6 +89,7 @@ def check_amqp(url, source=None, timeout=DEFAULT_TIMEOUT):
 
     params = amqp_params(url)
     host, _, port = params["host"].rpartition(":")
+    host = host.strip("[]")  # py-amqp wants [::1]:5672, a socket wants ::1
     _reach("RabbitMQ", host, int(port), url, source, timeout)
     connection = amqp.Connection(connect_timeout=timeout, **params)
     try:
@@ -94,7 +100,7 @@ def check_amqp(url, source=None, timeout=DEFAULT_TIMEOUT):
         return f"{product} {props.get('version', '')}".strip()
     except (amqp.exceptions.AMQPError, OSError) as error:
         raise ServiceError(
-            f"RabbitMQ at {host}:{port} refused the connection{_from(source)}",
+            f"RabbitMQ at {params['host']} refused the connection{_from(source)}",
             detail=f"url: {mask(url)}\n" + mask_text(str(error).strip(), params["password"]),
             fix="check the user, password and vhost in the URL") from None
     finally:

@@ -17,8 +17,13 @@ them. ``up``, ``down`` and ``status`` are the same steps for the ``harness servi
 
 ``Session.export(os.environ)`` sets ``HARNESS_PG_URL`` / ``HARNESS_AMQP_URL``;
 ``release()`` restores the previous values.
+
+``write_url_file(kind, url)`` keeps a URL that carries a password in ``<state_dir>/pg.url`` or
+``amqp.url`` (mode 0600), so that ``harness services env`` can export it without printing it;
+``down`` deletes the files of the kinds it stops.
 """
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -32,6 +37,7 @@ KINDS = ("postgres", "rabbitmq")
 MODES = ("auto", "external", "private")
 ENV_VARS = {"postgres": "HARNESS_PG_URL", "rabbitmq": "HARNESS_AMQP_URL"}
 LABELS = {"postgres": "PostgreSQL", "rabbitmq": "RabbitMQ"}
+URL_FILES = {"postgres": "pg.url", "rabbitmq": "amqp.url"}
 
 
 def parse_kinds(text):
@@ -62,12 +68,19 @@ def configured(kind, pg_url=None, amqp_url=None, project_dir=".", environ=None):
     return config.amqp_url(amqp_url, project_dir=project_dir, environ=environ)
 
 
-def start_private(kind, owner, progress):
+def start_private(kind, owner, progress, found=None):
+    """Start a private ``kind``; ``found`` is its binaries from ``binaries.find_all``, if known."""
     if kind == "postgres":
         from harness.services import postgres
-        return postgres.start_private(owner=owner, progress=progress)
+        return postgres.start_private(owner=owner, progress=progress, pg=found)
     from harness.services import rabbitmq
-    return rabbitmq.start_private(owner=owner, progress=progress)
+    return rabbitmq.start_private(owner=owner, progress=progress, rabbit=found)
+
+
+def _find_binaries(kinds, progress):
+    # every kind to start is looked up first: one message names all that are missing
+    from harness.services import binaries
+    return binaries.find_all(kinds, progress=progress) if kinds else {}
 
 
 def _check_record(record):
@@ -149,9 +162,17 @@ def provide(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".
     statefile = statefile_for(project_dir, environ, state_dir)
     session = Session(statefile, stale=prune(statefile))
     try:
+        plan = []
         for kind in kinds:
             setting = None if mode == "private" else configured(
                 kind, pg_url, amqp_url, project_dir, environ)
+            reused = None if setting else _reusable(statefile, kind, mode, session.stale)
+            if not setting and not reused and mode == "external":
+                raise _no_url(kind, "--services-mode")
+            plan.append((kind, setting, reused))
+        found = _find_binaries([kind for kind, setting, reused in plan
+                                if not setting and not reused], progress)
+        for kind, setting, reused in plan:
             if setting:
                 with progress.step(kind, f"check {mask(setting.value)}"):
                     version = check(kind, setting.value, source=setting.source)
@@ -159,13 +180,10 @@ def provide(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".
                     kind=kind, id=f"{kind}-external", url=setting.value, owner="run",
                     external=True, source=setting.source, version=version)
                 continue
-            reused = _reusable(statefile, kind, mode, session.stale)
             if reused:
                 session.records[kind] = reused
                 continue
-            if mode == "external":
-                raise _no_url(kind, "--services-mode")
-            record = start_private(kind, "run", progress)
+            record = start_private(kind, "run", progress, found[kind])
             session.started.append(record)
             session.records[kind] = record
             with statefile.edit() as records:
@@ -214,12 +232,22 @@ def up(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".", en
     progress = progress or Progress()
     statefile = statefile_for(project_dir, environ, state_dir)
     stale = prune(statefile)
-    results = []
+    plan = []
     for kind in kinds:
         setting = None if mode == "private" else configured(
             kind, pg_url, amqp_url, project_dir, environ)
         reused = _reusable(statefile, kind, mode, stale)
         if reused and (not setting or reused.external and reused.url == setting.value):
+            plan.append((kind, None, reused))
+        elif not setting and mode == "external":
+            raise _no_url(kind, "--mode")
+        else:
+            plan.append((kind, setting, None))
+    found = _find_binaries([kind for kind, setting, reused in plan
+                            if not setting and not reused], progress)
+    results = []
+    for kind, setting, reused in plan:
+        if reused:
             results.append((reused, "reused"))
             continue
         if setting:
@@ -228,10 +256,8 @@ def up(mode="auto", kinds=KINDS, pg_url=None, amqp_url=None, project_dir=".", en
             record = state.Record(kind=kind, id=f"{kind}-external", url=setting.value, owner="up",
                                   external=True, source=setting.source, version=version)
             action = "external"
-        elif mode == "external":
-            raise _no_url(kind, "--mode")
         else:
-            record = start_private(kind, "up", progress)
+            record = start_private(kind, "up", progress, found[kind])
             action = "started"
         with statefile.edit() as records:
             replaced = [each for each in records if each.kind == kind and each.owner == "up"]
@@ -253,6 +279,9 @@ def down(project_dir=".", environ=None, state_dir=None, kinds=KINDS):
                 state.discard(record)
                 records.remove(record)
                 stopped.append(record)
+    for kind in kinds:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(statefile.directory, URL_FILES[kind]))
     return stopped, stale
 
 
@@ -268,6 +297,20 @@ def status(project_dir=".", environ=None, state_dir=None):
         except ServiceError as error:
             rows.append((record, error.message, ""))
     return rows, stale
+
+
+def write_url_file(kind, url, project_dir=".", environ=None, state_dir=None):
+    """Write ``url`` to ``<state_dir>/pg.url`` or ``amqp.url``, mode 0600; returns the path."""
+    directory = statefile_for(project_dir, environ, state_dir).directory
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    path = os.path.join(directory, URL_FILES[kind])
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(url)
+    os.chmod(tmp, 0o600)  # a leftover tmp file keeps its old mode through O_TRUNC
+    os.replace(tmp, path)
+    return path
 
 
 def running_urls(project_dir=".", environ=None, state_dir=None):

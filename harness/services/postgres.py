@@ -87,9 +87,10 @@ def start_private(owner="run", progress=None, environ=None, pg=None, cache=None,
     """Start a private cluster; returns its ``state.Record`` (not yet saved in any state file)."""
     progress = progress or Progress()
     environ = os.environ if environ is None else environ
-    with progress.step("postgres", "find initdb, pg_ctl, postgres"):
-        pg = pg or binaries.find_postgres(environ)
-        user = process.server_user(environ)
+    if pg is None:
+        with progress.step("postgres", binaries.FIND_STEPS["postgres"]):
+            pg = binaries.find_postgres(environ)
+    user = process.server_user(environ)
     cache = cache or cache_dir(environ)
     template = template_path(pg, user, cache)
     root = state.make_root("postgres", owner=owner, markers=(MARKER,),
@@ -132,10 +133,11 @@ def _initdb(pg, user, data, root):
                                 stdout=out, stderr=subprocess.STDOUT, cwd=root,
                                 env=_server_env(root), **user.popen_kwargs())
     if result.returncode != 0:
+        detail = process.tail([log])
+        causes = "a full disk or a broken PostgreSQL install are the usual causes"
         raise ServiceError(f"initdb failed (exit status {result.returncode}) as user {user.name}",
-                           detail=process.tail([log]),
-                           fix="read the log above; a full disk or a broken PostgreSQL install "
-                               "are the usual causes")
+                           detail=detail,
+                           fix=process.log_fix(detail, f"read the log above; {causes}", causes))
     with open(os.path.join(data, "postgresql.conf"), "a", encoding="utf-8") as conf:
         conf.write("\ninclude_if_exists = 'harness.conf'\n")
 
@@ -251,10 +253,13 @@ def _wait_ready(pg_ctl, data, log, port, last_attempt):
             if ("could not bind" in text or "in use" in text) and not last_attempt:
                 return None
             logs = [os.path.join(os.path.dirname(log), "pg_ctl.log"), log]
+            detail = process.tail(logs)
             raise ServiceError(f"the private PostgreSQL failed to start on port {port}",
-                               detail=process.tail(logs),
-                               fix="read the log above; the instance and its full log were "
-                                   "deleted")
+                               detail=detail, fix=process.log_fix(
+                                   detail, "read the log above; the instance and its full log "
+                                           "were deleted",
+                                   "check the install: run postgres --version from the bindir; "
+                                   "the instance was deleted"))
         time.sleep(delay)
         delay = min(delay * 1.5, 0.02)
 

@@ -228,6 +228,9 @@ def detached():
     return {"start_new_session": True, "close_fds": True} if sys.platform != "win32" else {}
 
 
+NO_LOG = "(the server wrote no log)"
+
+
 def tail(paths, lines=25):
     """The last ``lines`` lines of the first existing, non-empty file in ``paths``, one per file."""
     chunks = []
@@ -239,4 +242,9 @@ def tail(paths, lines=25):
             continue
         if text:
             chunks.append(f"last {len(text)} lines of {path}:\n" + "\n".join(text))
-    return "\n".join(chunks) or "(the server wrote no log)"
+    return "\n".join(chunks) or NO_LOG
+
+
+def log_fix(detail, with_log, without_log):
+    """``with_log`` when ``detail`` (from ``tail``) shows a log, else ``without_log``."""
+    return without_log if detail == NO_LOG else with_log

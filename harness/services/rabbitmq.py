@@ -92,8 +92,9 @@ def start_private(owner="run", progress=None, environ=None, rabbit=None, amqp_po
     """
     progress = progress or Progress()
     environ = os.environ if environ is None else environ
-    with progress.step("rabbitmq", "find rabbitmq-server, epmd"):
-        rabbit = rabbit or binaries.find_rabbitmq(environ)
+    if rabbit is None:
+        with progress.step("rabbitmq", binaries.FIND_STEPS["rabbitmq"]):
+            rabbit = binaries.find_rabbitmq(environ)
     attempts_left = 1 if amqp_port else PORT_ATTEMPTS
     while True:
         attempts_left -= 1
@@ -205,10 +206,12 @@ def _wait_ready(server, url, port, root, last_attempt):
             console = [os.path.join(root, "log", "stdout.log")]
             if "eaddrinuse" in process.tail(console, lines=40) and not last_attempt:
                 return None
+            detail = process.tail(console, lines=15)
             raise ServiceError(
                 f"the private RabbitMQ exited during boot (exit status {server.returncode})",
-                detail=process.tail(console, lines=15),
-                fix="read the log above; the instance and its full log were deleted")
+                detail=detail, fix=process.log_fix(
+                    detail, "read the log above; the instance and its full log were deleted",
+                    f"run {server.args[0]} by hand to see why; the instance was deleted"))
         if ports.listening(port, timeout=0.05):
             try:
                 return external.check_amqp(url, timeout=5.0)

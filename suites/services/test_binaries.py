@@ -61,6 +61,32 @@ class FindRabbitTest(unittest.TestCase):
         self.assertIn("brew install rabbitmq", text)
 
 
+class FindAllTest(unittest.TestCase):
+    def test_both_missing_are_named_in_one_message(self):
+        with tempfile.TemporaryDirectory() as empty:
+            server = os.path.join(empty, "rabbitmq-server")
+            env = {"PATH": empty, "HARNESS_PG_BINDIR": empty, "HARNESS_RABBITMQ_SERVER": server}
+            with self.assertRaises(ServiceError) as caught:
+                binaries.find_all(("postgres", "rabbitmq"), env)
+        text = caught.exception.render()
+        self.assertIn("PostgreSQL server binaries (initdb, pg_ctl, postgres) and rabbitmq-server "
+                      "not found, so a private PostgreSQL and RabbitMQ cannot be started", text)
+        self.assertIn("searched for PostgreSQL server binaries (initdb, pg_ctl, postgres):\n"
+                      f"    {empty}\n  searched for rabbitmq-server:\n    {server}\n", text)
+        self.assertIn("Debian/Ubuntu: sudo apt-get install postgresql rabbitmq-server", text)
+        self.assertIn("macOS: brew install postgresql rabbitmq", text)
+        self.assertIn("--pg-url / HARNESS_PG_URL and --amqp-url / HARNESS_AMQP_URL", text)
+
+    def test_only_the_kinds_asked_for_are_looked_up(self):
+        with tempfile.TemporaryDirectory() as empty:
+            with self.assertRaises(ServiceError) as caught:
+                binaries.find_all(("rabbitmq",), {"PATH": empty, "HARNESS_PG_BINDIR": empty,
+                                                  "HARNESS_RABBITMQ_SERVER": empty})
+        self.assertIn("rabbitmq-server not found, so a private RabbitMQ cannot",
+                      caught.exception.message)
+        self.assertNotIn("PostgreSQL", caught.exception.render())
+
+
 class MissingBinariesInARunTest(unittest.TestCase):
     def test_the_run_stops_with_one_message_naming_paths_and_install_commands(self):
         from suites.services import support
@@ -78,3 +104,24 @@ class MissingBinariesInARunTest(unittest.TestCase):
         self.assertIn("brew install postgresql", result.stderr)
         self.assertNotIn("Traceback", result.stderr)
         self.assertNotIn("Ran ", result.stderr)
+
+    def test_up_names_both_missing_servers_at_once(self):
+        from suites.services import support
+
+        project = support.Project()
+        self.addCleanup(project.remove)
+        with tempfile.TemporaryDirectory() as empty:
+            server = os.path.join(empty, "rabbitmq-server")
+            result = project.harness("up", "--mode=private",
+                                     env=support.clean_env(PATH=empty, HARNESS_PG_BINDIR=empty,
+                                                           HARNESS_RABBITMQ_SERVER=server))
+        out = result.stdout + result.stderr
+        self.assertEqual(result.returncode, 2, out)
+        self.assertIn("PostgreSQL server binaries (initdb, pg_ctl, postgres) and rabbitmq-server "
+                      "not found", out)
+        self.assertIn(f"    {empty}\n", out)
+        self.assertIn(f"    {server}\n", out)
+        self.assertIn("sudo apt-get install postgresql rabbitmq-server", out)
+        self.assertIn("brew install postgresql rabbitmq", out)
+        self.assertRegex(out, r"postgres +find initdb, pg_ctl, postgres +failed after \d+ ms")
+        self.assertNotIn("Traceback", out)

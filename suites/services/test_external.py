@@ -94,6 +94,26 @@ class UnreachableTest(unittest.TestCase):
         self.assertIn("amqp://app:***@", text)
         self.assertNotIn(SECRET, text)
 
+    def test_an_ipv6_host_is_shown_bracketed(self):
+        # nobody listens on port 1; without IPv6 the connect fails too, with another reason
+        for check, url in ((external.check_pg, f"postgresql://u:{SECRET}@[::1]:1/x"),
+                           (external.check_amqp, f"amqp://u:{SECRET}@[::1]:1/")):
+            with self.assertRaises(ServiceError, msg=url) as caught:
+                check(url, timeout=1)
+            self.assertIn(" is unreachable at [::1]:1 (", caught.exception.message)
+            self.assertNotIn("Name or service not known", caught.exception.message)
+            self.assertNotIn(SECRET, caught.exception.render())
+
+    def test_a_raw_at_in_a_postgres_password_is_refused_masked(self):
+        url = f"postgresql://bob:{SECRET}@x@127.0.0.1:1/app"
+        with self.assertRaises(ServiceError) as caught:
+            external.check_pg(url, timeout=1)
+        text = caught.exception.render()
+        self.assertIn("postgresql://bob:***@127.0.0.1:1/app holds a raw '@'", text)
+        self.assertIn("%40", text)
+        self.assertNotIn(SECRET, text)
+        self.assertNotIn("x@127.0.0.1", text)
+
     def test_a_silent_host_times_out_quickly(self):
         # a listening socket that never accepts: connect succeeds at TCP level on Linux, so use
         # a non-routable address instead, which only a timeout can end

@@ -6,8 +6,10 @@ class stops what it started, even when a test fails.
 
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -97,34 +99,24 @@ class UpTest(unittest.TestCase):
         self.assertIn(self.rabbit.extra["node"], ctl.stdout)
         self.assertNotIn("guest:guest", result.stdout)
 
-    def test_env_prints_export_lines_for_eval(self):
-        result = self.project.harness("env")
+    def test_env_exports_through_eval_and_never_prints_the_password(self):
+        shown = self.project.harness("env")
+        self.assertEqual(shown.returncode, 0, shown.stderr)
+        self.assertIn(f"export HARNESS_PG_URL={self.pg.url}\n", shown.stdout)  # no password
+        amqp_file = os.path.join(self.project.state_dir, "amqp.url")
+        self.assertIn(f"export HARNESS_AMQP_URL=\"$(cat {amqp_file})\"  # amqp://guest:***@",
+                      shown.stdout)
+        self.assertNotIn("guest:guest", shown.stdout + shown.stderr)
+        self.assertEqual(os.stat(amqp_file).st_mode & 0o777, 0o600)
+        harness = os.path.join(support.BIN, "harness")
+        script = (f'eval "$({harness} services env)" && '
+                  'printf "%s\\n%s\\n" "$HARNESS_PG_URL" "$HARNESS_AMQP_URL"')
+        result = subprocess.run(["bash", "-c", script], cwd=self.project.dir,
+                                env=support.clean_env(), capture_output=True, text=True,
+                                timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn(f"export HARNESS_PG_URL={self.pg.url}", result.stdout)
-        self.assertIn(f"export HARNESS_AMQP_URL={self.rabbit.url}", result.stdout)
-
-    def test_env_on_a_terminal_masks_the_password(self):
-        import pty
-
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: harness services env, its stdout a terminal
-            os.chdir(self.project.dir)
-            os.execve(os.path.join(support.BIN, "harness"), ["harness", "services", "env"],
-                      support.clean_env())
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        os.waitpid(pid, 0)
-        out = b"".join(chunks).decode()
-        self.assertIn("export HARNESS_AMQP_URL='amqp://guest:***@127.0.0.1:", out)
-        self.assertNotIn("guest:guest", out)
-        self.assertIn("passwords masked on a terminal", out)
+        self.assertEqual(result.stdout.splitlines(), [self.pg.url, self.rabbit.url])
+        self.assertEqual(support.amqp_roundtrip(result.stdout.splitlines()[1], "eval"), "eval")
 
     def test_a_test_run_reuses_them_and_leaves_them_running(self):
         result = self.project.nose()
@@ -274,9 +266,11 @@ class StaleUpTest(unittest.TestCase):
         self.assertRegex(second.stdout, r"postgres +started")
         [fresh] = state.StateFile(self.project.state_dir).records()
         self.assertNotEqual(fresh.pid, dead.pid)
+        self.assertTrue(os.path.isdir(os.path.join(fresh.root, "data")), fresh.root)
         down = self.project.harness("down")
         self.assertRegex(down.stdout, r"postgres +stopped")
         self.assertFalse(process.alive(fresh.pid))
+        self.assertFalse(os.path.exists(fresh.root), "down left the data directory behind")
 
     def test_an_external_url_recorded_by_up_that_stops_answering_is_dropped(self):
         server = postgres.start_private(owner="up")
@@ -291,6 +285,22 @@ class StaleUpTest(unittest.TestCase):
         result = self.project.harness("up", "--services=postgres")
         self.assertIn("no longer answers", result.stdout)
         self.assertRegex(result.stdout, r"postgres +started")
+
+
+class UrlFileTest(unittest.TestCase):
+    def test_down_deletes_the_url_files_of_the_kinds_it_stops(self):
+        state_dir = tempfile.mkdtemp(prefix="nh-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        amqp = lifecycle.write_url_file("rabbitmq", "amqp://u:pw@127.0.0.1:1//",
+                                        state_dir=state_dir)
+        pg = lifecycle.write_url_file("postgres", "postgresql://u:pw@127.0.0.1:1/x",
+                                      state_dir=state_dir)
+        with open(amqp, encoding="utf-8") as handle:
+            self.assertEqual(handle.read(), "amqp://u:pw@127.0.0.1:1//")
+        self.assertEqual(os.stat(amqp).st_mode & 0o777, 0o600)
+        lifecycle.down(state_dir=state_dir, kinds=("rabbitmq",))
+        self.assertFalse(os.path.exists(amqp))
+        self.assertTrue(os.path.exists(pg))
 
 
 class RabbitStartFailureTest(unittest.TestCase):

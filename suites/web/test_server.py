@@ -158,6 +158,14 @@ class SubprocessModeTest(ThreadModeTest):
         self.assertIsNotNone(process.poll(), "the app's process is still running")
         self.assertEqual(process.returncode, 0)
 
+    def test_the_services_urls_stay_out_of_the_childs_command_line(self):
+        app = self.serve()
+        cmdline = Path(f"/proc/{app._process.pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        self.assertIn(b"harness.web", cmdline)
+        self.assertNotIn(b"s3cret", cmdline)
+        self.assertIn(b'"pg_url": "postgresql://app:s3cret@127.0.0.1:5432/nh_test_web"',
+                      get(app, "/")[1])
+
     def test_the_child_ends_when_its_parent_is_killed(self):
         # The parent may die without stopping anything (kill -9, an OOM kill): the child sees its
         # stdin close and ends, so no server outlives the run.
