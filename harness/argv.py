@@ -8,12 +8,12 @@ like nose's own error although nose accepted ``-x``.
 
 ``Guard`` finds those parsers at the moment they run. While a test module is imported
 (``Guard.importing(filename)``), ``sys.argv`` is replaced by a list that records who reads the
-arguments after ``argv[0]``. The reader is named by the innermost library frame (optparse,
-argparse, getopt, click, unittest.main, setup(), ...) and located by the first frame outside those
-libraries: the line of the test code that called the parser. One mechanism covers every parser,
-including those the guard has never heard of, costs nothing when nobody reads ``sys.argv``, and
-imports no parser library. A ``SystemExit`` that escapes the import is recorded with the place it
-was raised from.
+arguments after ``argv[0]``. The reader is named by the library frame the test code called
+(optparse, argparse, getopt, click, unittest.main, setup(), ...) and located by the first frame
+outside those libraries: the line of the test code that called the parser. One mechanism covers
+every parser, including those the guard has never heard of, costs nothing when nobody reads
+``sys.argv``, and imports no parser library. A ``SystemExit`` that escapes the import is recorded
+with the place it was raised from.
 
 With ``isolate=True`` the module sees ``sys.argv == [argv0]`` instead of nose's arguments, and a
 ``SystemExit`` at import becomes an ordinary import error (``ForeignExit``) of that module, so that
@@ -160,14 +160,15 @@ def _api_of(frame_file, module_name):
 
 
 def _locate(frames):
-    """(api, file, line) for frames listed innermost first: the API of the innermost library
-    frame, and the first user frame outside the libraries."""
+    """(api, file, line) for frames listed innermost first: the API of the library frame next to
+    the user code (unittest.main(), not the argparse it calls), and the first user frame outside
+    the libraries."""
     api = None
     for filename, lineno, module_name in frames:
         kind = _api_of(filename, module_name)
         if kind is None:
             return api, filename, lineno
-        if api is None and kind:
+        if kind:
             api = kind
     filename, lineno, _ = frames[0]
     return api, filename, lineno

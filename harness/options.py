@@ -7,8 +7,11 @@ turns such a failure into findings that name the cause:
 * an option unknown to this install, a typo (with the closest options), an abbreviation that a
   plugin made ambiguous, an option whose plugin failed to load, was disabled by nose (and why), or
   is installed for another interpreter;
-* an option or value injected by a config file (file and line) or a ``NOSE_*`` variable;
-* ``-w`` problems: a missing directory, a file, several ``-w``;
+* an option or value injected by a config file (file and line) or a ``NOSE_*`` variable,
+  including a value that crashes nose or a plugin after parsing (a bad regular expression, a
+  plugin's ``int()``), named by the value its exception quotes;
+* ``-w`` problems: a missing directory, a file, several ``-w`` (and a later one that is missing),
+  a multi-line ``where =``;
 * an error that came from a parser other than nose's, found by the argv guard (``harness.argv``).
 
 Facts about the target install come from the doctor's probe (``harness.doctor.target``): the
@@ -29,7 +32,10 @@ from harness import argv as argv_guard
 from harness import inifile
 
 NOSE_ERROR = re.compile(r"^(?P<prog>\S+): error: (?P<message>.+)$")
-WHERE_ERROR = re.compile(r"Working directory '(?P<path>.*)' not found, or not a directory")
+# re.S: a multi-line `where =` is one value, with its newlines, in nose's message
+WHERE_ERROR = re.compile(r"^ValueError: Working directory '(?P<path>.*?)' not found, or not a "
+                         r"directory", re.S | re.M)
+RAN = re.compile(r"^Ran \d+ tests? in ")
 CONFIG_ERROR = re.compile(r"Error reading config file '(?P<file>[^']*)': (?P<rest>.*)$")
 SEVERITY = {"where-several": "warning"}  # the run goes on; every other cause broke it
 
@@ -76,6 +82,17 @@ def parse_error(stderr_text):
         if match:
             return match.group("prog"), match.group("message")
     return None
+
+
+def _stopped_the_run(stderr_text):
+    """Did the last ``PROG: error:`` line end the run? Not when nose's summary (``Ran N tests``)
+    follows it, unless a test died of it: a SystemExit traceback after the error line."""
+    lines = stderr_text.splitlines()
+    last = max((i for i, line in enumerate(lines) if NOSE_ERROR.match(line.strip())), default=-1)
+    after = lines[last + 1:]
+    if not any(RAN.match(line) for line in after):
+        return True
+    return any(line.startswith("SystemExit") for line in after)
 
 
 # ----------------------------------------------------------------------------- the install
@@ -142,12 +159,16 @@ class Install:
                 return plugin
         return None
 
+    def failed(self):
+        return [ep for ep in self.nose.get("entry_points", []) if not ep.get("ok")]
+
     def failed_entry_point(self, opt):
-        """An entry point that failed to load and, by its name, would provide ``opt``."""
-        for ep in self.nose.get("entry_points", []):
-            if not ep.get("ok") and _names_plugin(opt, ep["name"]):
-                return ep
-        return None
+        """An entry point that failed to load and would provide ``opt``: by its name, else by
+        its module's source spelling ``opt`` (``--html-file`` of plugin ``htmlout``)."""
+        failed = self.failed()
+        return (next((ep for ep in failed if _names_plugin(opt, ep["name"])), None) or
+                next((ep for ep in failed if any(_mentions(f, opt) for f in _module_files(ep))),
+                     None))
 
 
 class _Rejected(Exception):
@@ -160,6 +181,22 @@ class _Parser(optparse.OptionParser):
 
     def exit(self, status=0, msg=None):
         raise _Rejected(msg or f"exit {status}")
+
+
+def _module_files(ep):
+    """Where the source of a failed entry point's module may be: beside its dist-info, and the
+    files of its traceback that are named after the module."""
+    module = ep["value"].split(":")[0].strip()
+    files = []
+    if ep.get("dist_path"):
+        files.append(os.path.join(os.path.dirname(ep["dist_path"]), *module.split(".")) + ".py")
+    top = module.split(".")[0]
+    for frame in (ep.get("error") or {}).get("frames", []):
+        name = frame.get("file") or ""
+        if (os.sep + top + os.sep in name or os.path.basename(name) == top + ".py") and \
+                name not in files:
+            files.append(name)
+    return files
 
 
 def _names_plugin(opt, plugin_name):
@@ -291,13 +328,11 @@ def explain_unknown(opt, install, *, source=None):
     if failed:
         error = failed.get("error") or {}
         why = f"{error.get('type')}: {error.get('message')}" if error else "it failed to load"
-        missing = error.get("missing_module")
         return Finding("plugin-failed",
                        f"{bare} belongs to plugin {failed['name']} ({failed['value']}, from "
                        f"{failed['dist']} {failed.get('dist_version') or ''}".rstrip() +
                        f"), which failed to load: {why}",
-                       fix=(f"install the missing module {missing!r} into {install.python}"
-                            if missing else f"fix the import of {failed['value']}"), **where)
+                       fix=_load_fix(failed, install), **where)
     elsewhere = _provided_elsewhere(bare, install)
     if elsewhere:
         root, dist, name = elsewhere
@@ -305,16 +340,26 @@ def explain_unknown(opt, install, *, source=None):
                        f"{bare} belongs to plugin {name} from {dist}, installed for another "
                        f"interpreter ({interpreter_of(root)}), not for {install.python}",
                        fix=f"{install.python} -m pip install {dist}", **where)
-    close = closest(bare, install.strings)
+    switches = {f"--with-{ep['name']}": ep for ep in install.failed()}
+    close = closest(bare, install.strings + list(switches))
     if close:
+        broken = switches.get(close[0])
+        note = f" (plugin {broken['name']} failed to load)" if broken else ""
         return Finding("typo", f"{bare} is not an option of nose; did you mean "
-                               f"{' or '.join(close)}?",
-                       fix=f"use {close[0]}", **where)
+                               f"{' or '.join(close)}?{note}",
+                       fix=f"use {close[0]}" + (f"; first {_load_fix(broken, install)}"
+                                                 if broken else ""), **where)
     version = f" {install.version}" if install.version else ""
     return Finding("unknown-option",
                    f"{bare} is not an option of nose{version} with the plugins installed for "
                    f"{install.python}",
                    fix="see `nosetests --help` for the options this install has", **where)
+
+
+def _load_fix(ep, install):
+    missing = (ep.get("error") or {}).get("missing_module")
+    return (f"install the missing module {missing!r} into {install.python}" if missing
+            else f"fix the import of {ep['value']}")
 
 
 def explain_ambiguous(message, install):
@@ -459,13 +504,22 @@ def where_source(path, argv, environ, project="."):
     for cfg in ("setup.cfg", os.path.expanduser("~/.noserc"), os.path.expanduser("~/nose.cfg")):
         full = cfg if os.path.isabs(cfg) else os.path.join(project, cfg)
         entry = inifile.section(full, "nosetests").get("where")
-        if entry is not None and path in entry.value.split():
+        if entry is not None and (path in entry.value.split() or
+                                  path.split() == entry.value.split()):
             return "config", cfg, entry.line
     return "nose", None, None
 
 
 def explain_where(path, argv, environ, project="."):
     origin, file, line = where_source(path, argv, environ, project)
+    parts = path.split()
+    if "\n" in path.strip() and origin == "config":
+        return Finding("where-multiline",
+                       f"`where =` spans {len(parts)} lines ({', '.join(parts)}): nose takes the "
+                       f"whole value as one directory name, which does not exist",
+                       file=file, line=line, origin=origin,
+                       fix=f"give one directory and list the others as tests: `where = "
+                           f"{parts[0]}` and `tests = {', '.join(parts[1:])}`")
     full = path if os.path.isabs(path) else os.path.join(project, path)
     given = {"env": "NOSE_WHERE=" + path, "config": f"where = {path}"}.get(origin, f"-w {path}")
     if os.path.isfile(full):
@@ -481,10 +535,23 @@ def explain_where(path, argv, environ, project="."):
     return finding
 
 
-def explain_several_where(argv):
+def explain_several_where(argv, project="."):
+    """Several ``-w``: nose works in the first and takes the others as test names, looked for
+    inside it. None when the first is missing: nose stops there (``explain_where`` says so)."""
     values = where_values(argv)
-    if len(values) < 2:
+    if len(values) < 2 or not os.path.isdir(os.path.join(project, values[0])):
         return None
+    first = os.path.join(project, values[0])
+    missing = [v for v in values[1:] if not os.path.exists(os.path.join(first, v))]
+    if missing:
+        kept = " ".join(shlex.quote(v) for v in values[1:] if v not in missing)
+        absent = ", ".join(os.path.join(values[0], v) for v in missing)
+        return Finding("where-missing",
+                       f"-w given {len(values)} times ({', '.join(values)}): nose works in "
+                       f"{values[0]} and takes the others as test names in it, but there is "
+                       f"no {absent}",
+                       fix=f"keep one -w and name only tests that exist (relative to "
+                           f"{values[0]}): nosetests -w {shlex.quote(values[0])} {kept}".rstrip())
     rest = " ".join(shlex.quote(v) for v in values[1:])
     return Finding("where-several",
                    f"-w given {len(values)} times ({', '.join(values)}): nose works in "
@@ -567,6 +634,42 @@ def config_findings(install):
     return out
 
 
+def explain_crash(traceback_text, install):
+    """A crash of nose after parsing (a plugin's ``int(value)``, say) that the probe's checks do
+    not explain: the config or NOSE_* value that the exception quotes, else the exception."""
+    lines = [line for line in traceback_text.rstrip().splitlines() if line.strip()]
+    frames = [line for line in lines if line.lstrip().startswith('File "')]
+    last_frame_line = max((i for i, line in enumerate(lines) if line.startswith((" ", "\t"))),
+                          default=-1)
+    exception = " ".join(lines[last_frame_line + 1:]) or "nose crashed"
+    frame = re.match(r'\s*File "(.+)", line (\d+), in (\S+)', frames[-1]) if frames else None
+    detail = (f"raised at {argv_guard.short_path(frame.group(1))}:{frame.group(2)} "
+              f"({frame.group(3)})" if frame else None)
+    quoted = set(re.findall(r"'([^']+)'", exception))
+    for cfg in install.config.get("files", []):
+        lines_of = inifile.section(cfg["path"], "nosetests")
+        for value in cfg.get("values", []):
+            if value["value"].strip() in quoted:
+                entry = lines_of.get(value["name"])
+                return Finding("config-bad-value",
+                               f"[nosetests] {value['name']} = {value['value']}: nose crashed "
+                               f"on this value: {exception}", detail=detail,
+                               file=cfg["path"], line=entry.line if entry else None,
+                               origin="config",
+                               fix=f"correct the value of {value['name']}, or remove the line")
+    for entry in install.config.get("env", []):
+        if entry["value"].strip() in quoted:
+            feeds = ", ".join(entry.get("options") or []) or "a nose setting"
+            return Finding("env-bad-value",
+                           f"environment variable {entry['name']}={entry['value']!r} (feeds "
+                           f"{feeds}): nose crashed on this value: {exception}", detail=detail,
+                           file=entry["name"], origin="env",
+                           fix=f"correct or unset {entry['name']}")
+    return Finding("nose-crashed", f"nose crashed after reading its options: {exception} (see "
+                                   "the traceback above)", detail=detail,
+                   fix="run `harness doctor` to inspect this nose install")
+
+
 # ------------------------------------------------------------------------- a whole run
 
 def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader, environ,
@@ -584,7 +687,7 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
     parses = [e for e in events if e.kind in ("parse", "read")]
     error = parse_error(stderr)
     message = error[1] if error else None
-    several = explain_several_where(argv)
+    several = explain_several_where(argv, project)
     if several:
         findings.append(several)
     if exits:
@@ -615,6 +718,8 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
         # nose parsed its command line (the guard saw collection start), so the error is not
         # nose's: something the tests ran parsed sys.argv outside an import.
         located = [e for e in parses if e.kind == "parse"]
+        if exit_code in (0, None) or not (located or _stopped_the_run(stderr)):
+            return findings, False  # a test printed a parser's error and nose went on
         detail = "\n".join(f"{e.api} read sys.argv at {argv_guard.short_path(e.file)}:{e.line}"
                            for e in located) or None
         findings.append(Finding("foreign-unlocated",
@@ -630,8 +735,8 @@ def diagnose_run(*, argv, exit_code, stderr, armed, events, held, install_loader
                                 fix="run `harness doctor` to inspect this nose install"))
         return findings, False
     if held:
-        found = env_findings(install) + config_findings(install)
-        findings.extend(found)
+        findings.extend(env_findings(install) + config_findings(install) or
+                        [explain_crash(held, install)])
         return findings, False
     if not message.startswith("Error reading config file") and install.accepts(argv) is None:
         findings.append(Finding(

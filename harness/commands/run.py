@@ -7,10 +7,11 @@ this interpreter, in a subprocess, with the argv guard on (see harness.plugins.a
 passes nose's output through. When the run fails on its options or during collection, it says
 where the failure came from, on stderr: an option this install does not know (a typo, an
 ambiguous abbreviation, a plugin that failed to load, was disabled, or is installed for another
-interpreter), a bad value from a config file (file:line) or a NOSE_* variable, a -w directory that
-is missing or a file, or a module imported during collection that parsed sys.argv itself (file
-and line). nose's own "no such option" and a foreign parser's are byte for byte the same; the
-guard tells them apart by recording who raised SystemExit, and from where.
+interpreter), a bad value from a config file (file:line) or a NOSE_* variable (also one that
+crashes nose or a plugin after parsing), a -w directory that is missing or a file, or a module
+imported during collection that parsed sys.argv itself (file and line). nose's own "no such
+option" and a foreign parser's are byte for byte the same; the guard tells them apart by
+recording who raised SystemExit, and from where.
 
 Harness flags come first, before any nose argument, and only as exact words; `--` ends them (use
 it when a nose argument is spelled like one of them: `harness run -- --json`):
@@ -33,9 +34,9 @@ run.foreign-exit, run.foreign-unlocated, run.green-but-empty, run.unknown-option
 run.ambiguous-option, run.plugin-failed, run.plugin-disabled, run.plugin-other-python,
 run.missing-value, run.bad-value, run.rejected, run.config-<any of the option ids>,
 run.config-bad-value, run.config-unreadable, run.env-bad-value, run.where-missing,
-run.where-is-file, run.where-several (a warning), run.where-relative-name, run.nose-crashed,
-run.uninspected. An event is what the argv guard saw: {"kind": "parse | read | exit", "api",
-"file", "line", "code", "module", "argv", "isolated", "exit_code"}.
+run.where-is-file, run.where-multiline, run.where-several (a warning), run.where-relative-name,
+run.nose-crashed, run.uninspected. An event is what the argv guard saw: {"kind": "parse | read |
+exit", "api", "file", "line", "code", "module", "argv", "isolated", "exit_code"}.
 
 Examples:
 
@@ -84,7 +85,8 @@ def run(args):
     return report["exit_code"]
 
 
-EXPLAINED_CRASHES = ("where-missing", "where-is-file", "env-bad-value", "config-bad-value")
+EXPLAINED_CRASHES = ("where-missing", "where-is-file", "where-multiline", "env-bad-value",
+                     "config-bad-value")
 _SEVERAL_WHERE = b"DeprecationWarning: Use of multiple -w arguments"
 
 
@@ -119,7 +121,7 @@ class StderrFilter:
             return
         if self.block is not None:
             self.block.append(raw)
-            if raw[:1] not in (b" ", b"\t"):
+            if raw[:1] not in (b" ", b"\t") and not self._message_goes_on(self.block):
                 block, self.block = self.block, None
                 if self._condensable(block):
                     self.held = b"".join(block)
@@ -132,10 +134,18 @@ class StderrFilter:
             return
         self._write(raw)
 
+    @staticmethod
+    def _message_goes_on(block):
+        """nose's -w error quotes the value, and a multi-line `where =` spans several lines."""
+        text = b"".join(block)
+        start = text.rfind(b"ValueError: Working directory '")
+        return start >= 0 and b"not a directory" not in text[start:]
+
     def _condensable(self, block):
         last = block[-1]
-        return (b"Working directory '" in last or
-                (b"/nose/config.py" in b"".join(block) and last.startswith(b"ValueError")))
+        return (b"' not found, or not a directory" in last or
+                (b"/nose/config.py" in b"".join(block) and
+                 last.startswith((b"ValueError", b"re.error", b"re.PatternError"))))
 
     def _flush_held(self):
         if self.held:
@@ -193,7 +203,7 @@ def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False):
         env[EVENTS_ENV] = events_path
     if isolate:
         env["NOSE_ARGV_ISOLATE"] = "1"
-    several = options.explain_several_where(nose_args)
+    several = options.explain_several_where(nose_args, cwd)
     out = sys.stderr.buffer
     filtered = StderrFilter(out, f"harness run: {several.render()}\n".encode() if several else b"")
     try:
@@ -226,7 +236,8 @@ def run_nose(nose_args, *, guard=True, isolate=False, json_mode=False):
         environ=user_env, project=cwd, guard=guard)
     explained = any(f.cause in EXPLAINED_CRASHES for f in findings)
     filtered.close(drop_held=explained)
-    shown = [f for f in findings if not (f.cause == "where-several" and filtered.several_done)]
+    shown = [f for f in findings
+             if not (filtered.several_done and f.render() == several.render())]
     report = {
         "schema": "nose-harness.run/1", "python": python, "project": cwd,
         "argv": list(nose_args),

@@ -525,6 +525,8 @@ def _load(nose, out):
         int(dict.get(env, "NOSE_VERBOSE", 1))
     except ValueError:  # nose itself dies on it; the config section reports it
         dict.pop(env, "NOSE_VERBOSE")
+    if _regex_error("testMatch", dict.get(env, "NOSE_TESTMATCH", "")):
+        dict.pop(env, "NOSE_TESTMATCH")  # the same: Config() compiles it
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         files = [] if env.get("NOSE_IGNORE_CONFIG_FILES") else all_config_files()
@@ -673,12 +675,34 @@ def config(request):
                 entry["status"] = "invalid"
                 entry["message"] = "%s: %s" % (type(exc).__name__, exc)
                 continue
-            if option.action in ("store_true", "store_false", "store_const", "count",
-                                 "append_const") and value.strip().lower() in FALSE_LOOKING:
+            pattern = _regex_error(option.dest, value)
+            if pattern:
+                entry["status"] = "invalid"
+                entry["message"] = pattern
+            elif option.action in ("store_true", "store_false", "store_const", "count",
+                                   "append_const") and value.strip().lower() in FALSE_LOOKING:
                 entry["status"] = "misleading"
     result["env"] = _env_facts(parser)
     result["env_known"] = sorted(n for n in ENV_READ if n.startswith("NOSE_"))
     return result
+
+
+# Options whose values nose compiles as regular expressions after parsing; a bad one crashes
+# nose with re.error and names neither the option nor where its value came from.
+REGEX_DESTS = ("testMatch", "include", "exclude", "ignoreFiles")
+
+
+def _regex_error(dest, value, split=False):
+    """Why nose cannot compile ``value`` of the option ``dest``, or None. ``split``: a NOSE_*
+    value of a list option, which nose splits at commas (nose.util.tolist)."""
+    if dest not in REGEX_DESTS or not value:
+        return None
+    for part in re.split(r"\s*,\s*", value) if split and dest != "testMatch" else [value]:
+        try:
+            re.compile(part)
+        except re.error as exc:
+            return "invalid regular expression %r: %s" % (part, exc)
+    return None
 
 
 def _env_facts(parser):
@@ -700,7 +724,11 @@ def _env_facts(parser):
             entry["status"] = "unknown"
             continue
         for option in options:
-            if option.action in ("store_true", "store_false") and \
+            pattern = _regex_error(option.dest, value, split=True)
+            if pattern:
+                entry["status"] = "invalid"
+                entry["message"] = pattern
+            elif option.action in ("store_true", "store_false") and \
                     value.strip().lower() in FALSE_LOOKING:
                 entry["status"] = "misleading"
             elif option.type in ("int", "float", "choice", "long", "complex"):

@@ -1,22 +1,31 @@
-"""`harness doctor --options`: every option --help lists is tried on a real run of the project."""
+"""`harness doctor --options`: every option --help lists is tried on a real run of the project.
+
+The probe and the option check run inside the target interpreter: the tests marked
+``@each_version`` run on the oldest and newest Python (see test_origins), the others on the
+suite's own."""
 
 import json
 import sys
 
 from harness.doctor.checks import Context
+from harness.doctor.checks.config import check as config_check
 from harness.doctor.checks.options import check
 from harness.doctor.target import Target
 from suites.options import projects
-from suites.options.test_origins import _plugin_site
+from suites.options.test_origins import _plugin_site, each_version
 
 
 def teardown_module():
     projects.cleanup()
 
 
-def findings(project, env=None):
+def python(version=None):
+    return str(projects.bin_dir(version) / "python") if version else sys.executable
+
+
+def findings(project, env=None, version=None):
     environ = projects._env(env)
-    target = Target(sys.executable, project=str(project), env=environ)
+    target = Target(python(version), project=str(project), env=environ)
     ctx = Context(project=str(project), targets=[target], target=target, facts=target.probe())
     return list(check(ctx))
 
@@ -31,8 +40,9 @@ def test_healthy_project_accepts_every_listed_option():
     assert found["options.accepted"].severity == "info"
 
 
-def test_foreign_parser_rejects_listed_options_with_file_and_line():
-    found = by_id(findings(projects.foreign_project(projects.OPTPARSE_HELPER)))
+@each_version
+def test_foreign_parser_rejects_listed_options_with_file_and_line(version):
+    found = by_id(findings(projects.foreign_project(projects.OPTPARSE_HELPER), version=version))
     rejected = found["options.rejected-by-foreign"]
     assert (rejected.file, rejected.line, rejected.severity) == ("tests/helper.py", 5, "error")
     assert "optparse" in rejected.title
@@ -43,10 +53,11 @@ def test_foreign_parser_rejects_listed_options_with_file_and_line():
     assert "no such option" in rejected.evidence[2]
 
 
-def test_config_error_rejects_every_option_with_nose_reason():
+@each_version
+def test_config_error_rejects_every_option_with_nose_reason(version):
     project = projects.make({"setup.cfg": "[nosetests]\nstpo = 1\n",
                              "test_plain.py": projects.PLAIN_TEST})
-    found = by_id(findings(project))
+    found = by_id(findings(project, version=version))
     assert list(found) == ["options.rejected-by-nose"], found  # not also an "exit at import"
     assert "no such option 'stpo'" in found["options.rejected-by-nose"].title
 
@@ -60,9 +71,10 @@ def test_disabled_plugin_options_are_inert():
     assert "conflicting option string" in inert[0].evidence[0]
 
 
-def test_exit_at_import_is_reported():
+@each_version
+def test_exit_at_import_is_reported(version):
     project = projects.make({"tests/__init__.py": "", "tests/test_a.py": projects.UNITTEST_MAIN})
-    found = by_id(findings(project))["options.exit-at-import"]
+    found = by_id(findings(project, version=version))["options.exit-at-import"]
     assert (found.file, found.line) == ("tests/test_a.py", 7)
     assert "unittest.main()" in found.title
 
@@ -86,3 +98,26 @@ def test_doctor_command_has_the_options_switch():
     ids = {f["id"]: f for f in json.loads(done.stdout)["findings"]}
     assert (ids["options.rejected-by-foreign"]["file"],
             ids["options.rejected-by-foreign"]["line"]) == ("tests/helper.py", 5)
+
+
+@each_version
+def test_bad_testmatch_variable_is_named_not_taken_for_a_broken_import(version):
+    project = projects.clean_project()
+    target = Target(python(version), project=str(project),
+                    env=projects._env({"NOSE_TESTMATCH": "["}))
+    facts = target.probe()
+    assert "load_error" not in facts["nose"], facts["nose"].get("load_error")
+    ctx = Context(project=str(project), targets=[target], target=target, facts=facts)
+    found = by_id(config_check(ctx))
+    assert "config.invalid-env" in found, found
+    assert found["config.invalid-env"].title.startswith(
+        "NOSE_TESTMATCH=[: invalid regular expression '[': unterminated character set"), found
+
+
+def test_no_listed_option_is_unchecked_not_all_accepted():
+    facts = {"nose": {"import": {"ok": True}, "options": [],
+                      "parser_error": {"type": "TypeError", "message": "bad plugin"}}}
+    ctx = Context(project=".", targets=[], facts=facts)
+    found = by_id(check(ctx))
+    assert list(found) == ["options.unchecked"], found
+    assert found["options.unchecked"].evidence == ["TypeError: bad plugin"]

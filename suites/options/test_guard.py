@@ -65,6 +65,14 @@ class GuardTest(unittest.TestCase):
         self.assertEqual((exit_.api, exit_.line, exit_.isolated), ("unittest.main()", 7, True))
         self.assertIn("unittest.main() only under", str(caught.exception))
 
+    def test_unittest_main_rejecting_nose_arguments_is_named_not_its_argparse(self):
+        guard = Guard(on_event=self.events.append)
+        with self.assertRaises(SystemExit):
+            self.load("nhguard_umx", projects.UNITTEST_MAIN, guard)
+        self.assertEqual([(e.kind, e.api, e.line) for e in self.events],
+                         [("parse", "unittest.main()", 7), ("exit", "unittest.main()", 7)])
+        self.assertEqual(self.events[-1].exit_code, 2)  # argparse refused -x
+
     def test_isolation_hides_nose_arguments_and_restores_them(self):
         original = sys.argv
         guard = Guard(isolate=True, on_event=self.events.append)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from nose.plugins.skip import SkipTest
 
+from harness.argv import FIXES
 from suites.options import projects
 from suites.options.projects import NEWEST, OLDEST, cause, causes, harness_json, run
 
@@ -123,6 +124,14 @@ def test_unittest_main_at_import(version):
         assert "green-but-empty" in causes(report)
     else:
         assert code == report["nose_exit_code"] == 5, report  # unittest's "no tests ran"
+    # With an option, unittest.main()'s own argparse refuses it: still unittest.main()'s fault.
+    code, report, stderr = harness_json(["-x"], project, version)
+    assert code == 2, stderr
+    finding = report["findings"][0]
+    assert cause(finding) == "foreign-exit", report
+    assert finding["title"].startswith("unittest.main() raised SystemExit(2) while nose imported "
+                                       "tests/test_a.py"), finding
+    assert finding["fix"] == FIXES["unittest.main()"], finding
 
 
 @each_version
@@ -311,11 +320,17 @@ def test_where_problems_get_one_line_each(version):
 @each_version
 def test_several_where(version):
     project = projects.clean_project()
-    (project / "other").mkdir()
+    (project / "tests/other").mkdir()
     done = run("harness", ["run", "-w", "tests", "-w", "other"], project, version)
     assert "DeprecationWarning" not in done.stderr, done.stderr
     lines = [line for line in done.stderr.splitlines() if "-w given 2 times" in line]
     assert len(lines) == 1 and "nose works in tests" in lines[0], done.stderr
+    # a later -w is a test name inside the first: one that is not there gets one line, no warning
+    done = run("harness", ["run", "-w", "tests", "-w", "/missing-zz"], project, version)
+    assert done.returncode == 1 and "DeprecationWarning" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("harness run:")]
+    assert lines == ["harness run: -w given 2 times (tests, /missing-zz): nose works in tests and "
+                     "takes the others as test names in it, but there is no /missing-zz"], lines
 
 
 @each_version

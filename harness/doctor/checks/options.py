@@ -13,6 +13,7 @@ Findings (stable ids, for docs/doctor.md):
 * ``options.rejected-by-foreign``: a parser at FILE:LINE in the test code refuses them;
 * ``options.exit-at-import``: a test module raises SystemExit at import, so every run ends there;
 * ``options.inert``: options of a plugin that nose disabled: accepted, but they do nothing;
+* ``options.unchecked`` (warning): the check could not run, or the probe listed no option;
 * ``options.accepted`` (info): every listed option is accepted.
 
 Off by default (it runs a collection in the project); ``harness doctor --options`` turns it on.
@@ -96,6 +97,15 @@ def check(ctx):
     if not (facts.get("nose") or {}).get("import", {}).get("ok"):
         return  # the install family reports why nose does not import
     options = listed_options(facts)
+    if not options:
+        # nose imported but its parser could not be built: nothing to try, which is no success
+        why = (facts.get("nose") or {}).get("load_error") or \
+            (facts.get("nose") or {}).get("parser_error") or {}
+        yield Finding("options.unchecked", "warning",
+                      "could not check the listed options: the probe found none",
+                      evidence=[f"{why.get('type')}: {why.get('message')}"] if why else [],
+                      target=ctx.python)
+        return
     result, error = experiment(ctx, options)
     if result is None:
         yield Finding("options.unchecked", "warning", "could not check the listed options",
