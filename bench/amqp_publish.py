@@ -1,7 +1,8 @@
 """AMQP fixtures, side by side in one run: confirmed fixture publishing and cleanup.
 
 0. The everyday case: load, reset and clean up fixtures/bank_events.yaml (median of 20 rounds).
-1. Publishing N distinct messages (JSON body, headers, persistent) to one queue:
+1. Publishing N distinct messages (JSON body, headers, persistent) to one queue, each variant the
+   median of --repeats runs:
    - the fixture loader (publisher confirms, pipelined, every message confirmed);
    - a raw py-amqp ``basic_publish`` loop without confirms (plus one round trip at the end);
    - a raw py-amqp loop with ``Connection(confirm_publish=True)``: one confirm per message.
@@ -11,7 +12,8 @@
      rabbitmqctl has no delete_exchange);
    - ``rabbitmqctl eval`` once, deleting all 25 objects (its best case).
 
-Run: ``.venv/bin/python bench/amqp_publish.py [--messages 10000] [--url amqp://...]``. It creates
+Run: ``.venv/bin/python bench/amqp_publish.py [--messages 10000] [--repeats 3] [--url amqp://...]``.
+It creates
 uniquely named objects on the broker and deletes them. rabbitmqctl must reach the same node.
 """
 
@@ -56,25 +58,28 @@ def timed(function):
     return time.perf_counter() - started
 
 
-def bench_publish(url, count, persistent):
+def bench_publish(url, count, persistent, repeats):
     broker = core.Broker(url, scope="bench-" + secrets.token_hex(3), timeout=60)
     fixtures = fmt.parse_text(fixture_text(count, persistent), file="bench.yaml")
     results = {}
-    holder = {}
-    results["fixture load (declare + publish + confirms)"] = timed(
-        lambda: holder.setdefault("loaded", broker.load(fixtures)))
-    loaded = holder["loaded"]
+    loads = []
+    for repeat in range(repeats):
+        started = time.perf_counter()
+        loaded = broker.load(fixtures)
+        loads.append(time.perf_counter() - started)
+        assert broker.queue_counts(loaded.name("bench"))[0] == count
+        if repeat < repeats - 1:
+            loaded.cleanup()  # the next load starts from nothing again
+    results["fixture load (declare + publish + confirms)"] = statistics.median(loads)
     queue = loaded.name("bench")
-    assert broker.queue_counts(queue)[0] == count
-    results["fixture reset (purge + publish + confirms)"] = timed(loaded.reset)
+    results["fixture reset (purge + publish + confirms)"] = statistics.median(
+        timed(loaded.reset) for _ in range(repeats))
     assert broker.queue_counts(queue)[0] == count
 
     params = core.connection_params(url)
     messages = raw_messages(count, persistent)
     for label, confirm in (("raw py-amqp loop, no confirms", False),
                            ("raw py-amqp loop, confirm_publish=True", True)):
-        loaded.reset()
-        broker.channel().queue_purge(queue)
         connection = amqp.Connection(**params, confirm_publish=confirm)
         connection.connect()
         channel = connection.channel()
@@ -84,7 +89,11 @@ def bench_publish(url, count, persistent):
                 channel.basic_publish(message, "", queue)
             channel.queue_declare(queue, passive=True)  # one round trip: the broker has read them
 
-        results[label] = timed(loop)
+        times = []
+        for _ in range(repeats):
+            broker.channel().queue_purge(queue)
+            times.append(timed(loop))
+        results[label] = statistics.median(times)
         connection.close()
     loaded.cleanup()
     broker.close()
@@ -179,6 +188,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=3, help="runs per publishing variant")
     parser.add_argument("--skip-rabbitmqctl", action="store_true")
     args = parser.parse_args()
     small = bench_small(args.url)
@@ -187,9 +197,9 @@ def main():
         print(f"  {label:<48} {seconds * 1000:10.1f} ms")
     for persistent in (False, True):
         kind = "persistent, durable queue" if persistent else "transient"
-        results = bench_publish(args.url, args.messages, persistent)
-        report(f"Publishing {args.messages} distinct messages (JSON body, headers; {kind})",
-               results, "fixture reset (purge + publish + confirms)")
+        results = bench_publish(args.url, args.messages, persistent, args.repeats)
+        report(f"Publishing {args.messages} distinct messages (JSON body, headers; {kind}), "
+               f"median of {args.repeats}", results, "fixture reset (purge + publish + confirms)")
         print("  per message: " + ", ".join(
             f"{seconds / args.messages * 1e6:.0f} us" for seconds in results.values()))
     if not args.skip_rabbitmqctl:
