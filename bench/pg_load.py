@@ -3,10 +3,12 @@
     .venv/bin/python bench/pg_load.py [--pg-url URL] [--rows 100000] [--repeat 3] [--resets 20]
 
 Load (same rows for every method: 50k accounts + 50k transfers of the example bank, transfers
-referring to accounts by label; each run inside a transaction that is rolled back):
+referring to accounts by label; each run inside a transaction that is rolled back, in a fresh
+database built from the bank schema, as every test run gets its own):
 
 - harness cold (once): parse the YAML (C loader), read the catalog, adapt, COPY; caches empty;
-- harness cached: a new Loader whose plan cache (by content hash) is warm: unpickle and COPY;
+- harness cached: a new Loader whose plan cache (by content hash) is warm: unpickle and COPY. The
+  database is not the one the plan was made in; the bench stops if that is not a cache hit;
 - raw COPY: the same rows, already rendered as COPY text, through ``copy_expert``;
 - execute_values: ``psycopg2.extras.execute_values`` with Python tuples (page size 1000);
 - executemany: ``cursor.executemany`` on a 10% subset, scaled to the full count.
@@ -22,6 +24,7 @@ Everything runs in databases named harness_bench_*, dropped at the end.
 import argparse
 import io
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -90,42 +93,61 @@ def timed(function, repeat):
     return min(times)
 
 
-def bench_load(janitor, database, rows, repeat):
-    work = tempfile.mkdtemp(prefix="harness-bench-")
-    path, accounts, transfers = generate(rows, work)
-    connection = janitor.connect(database)
-    results = {}
-
-    def in_transaction(body):
-        def run():
+def timed_fresh(janitor, body, repeat):
+    """Best time of ``body(connection)`` in a transaction that is rolled back, each time in a new
+    database with the schema: rows rolled back by an earlier run leave dead tuples that slow COPY."""
+    times = []
+    for _ in range(repeat):
+        name = janitor.create("bench")
+        connection = janitor.connect(name)
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute(SCHEMA.read_text())
+            start = time.perf_counter()
             try:
-                with connection.cursor() as cursor:
-                    body(cursor)
+                body(connection)
             finally:
                 connection.rollback()
+            times.append(time.perf_counter() - start)
+        finally:
+            connection.close()
+            janitor.drop(name)
+    return min(times)
+
+
+def bench_load(janitor, rows, repeat):
+    work = tempfile.mkdtemp(prefix="harness-bench-")
+    try:
+        return _bench_load(janitor, rows, repeat, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench_load(janitor, rows, repeat, work):
+    path, accounts, transfers = generate(rows, work)
+    cache = Path(work, "cache")
+    os.environ["XDG_CACHE_HOME"] = str(cache)  # the YAML parse cache starts empty too
+    results = {}
+
+    def with_cursor(body):
+        def run(connection):
+            with connection.cursor() as cursor:
+                body(cursor)
         return run
 
-    def harness_cold():
-        cache = tempfile.mkdtemp(prefix="harness-bench-cache-", dir=work)
-        os.environ["XDG_CACHE_HOME"] = cache  # the YAML parse cache starts empty too
-        loader = postgres.Loader(cache_dir=Path(cache, "pg"))
-        try:
-            loader.load(connection, [path])
-        finally:
-            connection.rollback()
-        harness_cold.cache = cache
+    def harness_cold(connection):
+        postgres.Loader(cache_dir=cache / "pg").load(connection, [path])
 
     # Cold is once: a second run would find the file in the OS cache anyway.
-    results["harness load, cold (parse + adapt + COPY)"] = timed(harness_cold, 1)
+    results["harness load, cold (parse + adapt + COPY)"] = timed_fresh(janitor, harness_cold, 1)
+    entries = set(cache.glob("pg/*.pickle"))
 
-    def harness_cached():
-        loader = postgres.Loader(cache_dir=Path(harness_cold.cache, "pg"))
-        try:
-            loader.load(connection, [path])
-        finally:
-            connection.rollback()
+    def harness_cached(connection):
+        postgres.Loader(cache_dir=cache / "pg").load(connection, [path])
+        if set(cache.glob("pg/*.pickle")) != entries:
+            raise SystemExit("the cached plan was not used in a fresh database of the same schema")
 
-    results["harness load, cached plan (unpickle + COPY)"] = timed(harness_cached, repeat)
+    results["harness load, cached plan (unpickle + COPY)"] = timed_fresh(janitor, harness_cached, repeat)
 
     first, second = copy_text(accounts, transfers)
 
@@ -133,7 +155,7 @@ def bench_load(janitor, database, rows, repeat):
         cursor.copy_expert(f"COPY accounts ({ACCOUNT_COLUMNS}) FROM STDIN", io.StringIO(first))
         cursor.copy_expert(f"COPY transfers ({TRANSFER_COLUMNS}) FROM STDIN", io.StringIO(second))
 
-    results["raw COPY (pre-rendered text)"] = timed(in_transaction(raw_copy), repeat)
+    results["raw COPY (pre-rendered text)"] = timed_fresh(janitor, with_cursor(raw_copy), repeat)
 
     def values(cursor):
         psycopg2.extras.execute_values(cursor, f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES %s",
@@ -141,7 +163,7 @@ def bench_load(janitor, database, rows, repeat):
         psycopg2.extras.execute_values(cursor, f"INSERT INTO transfers ({TRANSFER_COLUMNS}) VALUES %s",
                                        transfers, page_size=1000)
 
-    results["execute_values (page 1000)"] = timed(in_transaction(values), repeat)
+    results["execute_values (page 1000)"] = timed_fresh(janitor, with_cursor(values), repeat)
     subset = max(len(transfers) // 10, 1)
     # The subset's transfers refer to accounts 0..subset: load those accounts too.
     needed = accounts[:subset + 1]
@@ -152,8 +174,8 @@ def bench_load(janitor, database, rows, repeat):
                            transfers[:subset])
 
     scale = rows / (len(needed) + subset)
-    results[f"executemany ({len(needed) + subset} rows, x{scale:.1f})"] = timed(in_transaction(many), 1) * scale
-    connection.close()
+    results[f"executemany ({len(needed) + subset} rows, x{scale:.1f})"] = (
+        timed_fresh(janitor, with_cursor(many), 1) * scale)
     return results
 
 
@@ -224,20 +246,16 @@ def main():
     url = found.value if found else "postgresql://postgres@127.0.0.1:5432/postgres"
     janitor = Janitor(url)
     try:
-        database = janitor.create("bench")
-        connection = janitor.connect(database)
-        with connection, connection.cursor() as cursor:
-            cursor.execute(SCHEMA.read_text())
+        with janitor.admin().cursor() as cursor:
             cursor.execute("SHOW server_version")
             version = cursor.fetchone()[0]
-        connection.close()
         print(f"PostgreSQL {version}; {args.rows} rows; best of {args.repeat} "
               f"(resets: best of {args.resets}); {os.cpu_count()} CPUs")
-        load = bench_load(janitor, database, args.rows, args.repeat)
+        load = bench_load(janitor, args.rows, args.repeat)
         base = load["raw COPY (pre-rendered text)"]
-        print("\nload                                              seconds   x raw COPY   rows/s")
+        print(f"\n{'load':<56}seconds   x raw COPY   rows/s")
         for label, seconds in load.items():
-            print(f"  {label:<48}{seconds:8.3f}  {seconds / base:9.2f}   {args.rows / seconds:8.0f}")
+            print(f"  {label:<54}{seconds:8.3f}  {seconds / base:9.2f}   {args.rows / seconds:8.0f}")
         reset = bench_reset(janitor, args.resets)
         print("\nreset per test                                        ms   x raw SQL")
         for name in isolation.MODES:

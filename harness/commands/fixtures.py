@@ -2,15 +2,18 @@
 
   harness fixtures check fixtures/accounts.yaml fixtures/transfers.yaml --schema fixtures/bank_schema.sql
 
-With --schema (or when the files have _setup steps), the check creates a scratch database on the
-server, applies the schema, loads the fixtures in a transaction that is rolled back (so keys,
-foreign keys and check constraints are verified too), and drops the scratch database.
+With a schema (--schema, repeatable, else setup.cfg [harness] pg_fixtures_schema, as the plugin
+uses it) or when the files have _setup steps, the check creates a scratch database on the server,
+applies the schema, loads the fixtures in a transaction that is rolled back (so keys, foreign keys
+and check constraints are verified too), and drops the scratch database.
 
-Without them, the fixtures are adapted against the catalog of the URL's own database in a read-only
-session: tables, columns, types, enums, labels and references are checked; constraints are not.
+Without them (or with --no-schema), the fixtures are adapted against the catalog of the URL's own
+database in a read-only session: tables, columns, types, enums, labels and references are checked;
+constraints are not.
 
 The server comes from --pg-url, else HARNESS_PG_URL, DATABASE_URL, setup.cfg [harness] pg_url or
-PG* variables. Exit status: 0 when the fixtures are valid, 1 when they are not.
+PG* variables. Exit status: 0 when the fixtures are valid, 1 when they are not, 2 when the
+check cannot run (no server, no CREATEDB).
 """
 
 import argparse
@@ -24,33 +27,38 @@ def configure(parser):
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("files", nargs="+", metavar="FILE", help="YAML fixture files, loaded together")
     check.add_argument("--pg-url", metavar="URL", help="PostgreSQL server (the database is only read)")
-    check.add_argument("--schema", nargs="+", action="extend", default=[], metavar="SQL",
-                       help="SQL files to apply to a scratch database before loading (after the "
-                            "fixture files, or repeat --schema)")
+    check.add_argument("--schema", action="append", metavar="SQL",
+                       help="SQL file to apply to a scratch database before loading (repeat for "
+                            "several; default: setup.cfg [harness] pg_fixtures_schema)")
+    check.add_argument("--no-schema", action="store_true",
+                       help="ignore pg_fixtures_schema: check against the URL's database as it is")
 
 
 def run(args):
     from harness import config
-    from harness.errors import FixtureError
+    from harness.errors import FixtureError, HarnessError
     from harness.fixtures import postgres
     from harness.fixtures.janitor import Janitor, database_of
     from harness.urls import mask
 
     if getattr(args, "action", None) != "check":
-        print("usage: harness fixtures check FILE... [--pg-url URL] [--schema SQL...]", file=sys.stderr)
+        print("usage: harness fixtures check FILE... [--pg-url URL] [--schema SQL]...", file=sys.stderr)
         return 2
     url = config.pg_url(args.pg_url)
     if url is None:
         raise FixtureError("no PostgreSQL server to check against",
                            fix="pass --pg-url, or set pg_url in setup.cfg [harness], HARNESS_PG_URL "
                                "or DATABASE_URL")
+    schema, origin = _schema(args, config)
     janitor = Janitor(url.value)
     loader = postgres.Loader(cache_dir=False)
     try:
         source = postgres.read(args.files, cache_dir=False)
-        if args.schema or source.steps:
-            plan = _check_in_scratch(janitor, loader, args.files, args.schema)
+        if schema or source.steps:
+            plan = _check_in_scratch(janitor, loader, args.files, schema)
             how = "loaded into a scratch database and rolled back (constraints checked)"
+            if origin:
+                how += f"; schema {', '.join(schema)} from {origin}"
         else:
             connection = janitor.connect()
             try:
@@ -61,9 +69,9 @@ def run(args):
                 connection.close()
             how = (f"adapted to the schema of database {database_of(url.value)!r} (read only; "
                    "constraints not checked: pass --schema to load into a scratch database)")
-    except FixtureError as error:
+    except HarnessError as error:
         print(f"harness fixtures: {error.render()}", file=sys.stderr)
-        return 1
+        return 1 if isinstance(error, FixtureError) else 2
     finally:
         problems = janitor.drop_all()
     for problem in problems:
@@ -72,6 +80,18 @@ def run(args):
     print(f"ok: {len(args.files)} file(s), {rows} row(s) in {len(plan.tables)} table(s) "
           f"({', '.join(plan.tables) or 'none'}), {how}; server {mask(url.value)}")
     return 0
+
+
+def _schema(args, config):
+    """The schema files, and where they came from when not from --schema."""
+    if args.no_schema:
+        return [], None
+    if args.schema:
+        return args.schema, None
+    found = config.lookup("pg_fixtures_schema")
+    if found is None:
+        return [], None
+    return found.value.replace(",", " ").split(), found.source
 
 
 def _check_in_scratch(janitor, loader, files, schema):
