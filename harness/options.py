@@ -371,9 +371,13 @@ def explain_ambiguous(message, install):
     for candidate in candidates:
         owner = install.owner(candidate) or "?"
         owners.append(f"{candidate} ({'nose' if owner == 'nose' else 'plugin ' + owner})")
-    from_plugins = sorted({install.owner(c) for c in candidates} - {"nose", None})
-    became = (f"; plugin {', '.join(from_plugins)} added options with the same prefix"
-              if from_plugins else "")
+    became = ""
+    # Name a plugin only when, without its options, the abbreviation would mean one option.
+    for plugin in sorted({install.owner(c) for c in candidates} - {"nose", None}):
+        others = [c for c in candidates if install.owner(c) != plugin]
+        if len(others) == 1:
+            became = f"; it meant {others[0]} until plugin {plugin} added options with the same prefix"
+            break
     return Finding("ambiguous-option",
                    f"{typed} is an abbreviation that matches {len(candidates)} options{became}",
                    detail="matches: " + ", ".join(owners),

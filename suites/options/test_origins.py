@@ -270,7 +270,7 @@ def test_abbreviation_made_ambiguous_by_a_plugin(version):
     _, report, _ = harness_json(["--trav"], project, version, env)
     finding = report["findings"][0]
     assert cause(finding) == "ambiguous-option", report
-    assert "travlinks" in finding["title"]
+    assert "it meant --traverse-namespace until plugin travlinks added options" in finding["title"]
     assert "--traverse-namespace" in "\n".join(finding["evidence"])
 
 
