@@ -298,7 +298,7 @@ class LiveApp(Plugin):
                 name = "tornado_app" if getattr(owner.key, "tornado_app", None) else "tornado_routes"
                 where = _where(owner.key, name)
                 if "line" in where:  # declared right there, not inherited from around it
-                    vars(error).update(where)
+                    error.file, error.line = where["file"], where["line"]
             if owner.key == RUN and self.result is not None:
                 self.result.shouldStop = True  # every test would fail the same way
             raise error from None
